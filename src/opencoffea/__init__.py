@@ -1,0 +1,45 @@
+"""opencoffea: columnar analysis of CMS NanoAOD, made first for the CMS open data.
+
+The public API, in one place:
+
+- :class:`Processor` — subclass it and write ``analyze(events, out)``;
+- :func:`load_config` — read and validate an analysis YAML file;
+- :func:`run` — run an analysis (iterative, futures or dask), returning a :class:`RunResult`;
+- :func:`write_result` / :func:`load_result` — result directories (ROOT + JSON);
+- :func:`generate` — synthetic NanoAOD samples for demos, tests and benchmarks.
+
+Example:
+    >>> import opencoffea
+    >>> config = opencoffea.load_config("configs/dimuon_demo.yaml")  # doctest: +SKIP
+    >>> result = opencoffea.run(config, executor="futures", workers=2)  # doctest: +SKIP
+    >>> opencoffea.write_result(result, "results/demo")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from .config import AnalysisConfig, load_config
+from .errors import ConfigError, InputFileError, OpenCoffeaError
+from .execution import RunResult, run
+from .histograms import Recorder
+from .processor import Processor
+from .results import Result, load_result, write_result
+from .samples import generate
+
+__all__ = [
+    "AnalysisConfig",
+    "ConfigError",
+    "InputFileError",
+    "OpenCoffeaError",
+    "Processor",
+    "Recorder",
+    "Result",
+    "RunResult",
+    "__version__",
+    "generate",
+    "load_config",
+    "load_result",
+    "run",
+    "write_result",
+]

@@ -1,0 +1,578 @@
+"""The YAML file of an analysis: pydantic models, loading, and error reporting.
+
+The models carry the rules (schema first, like correctionlib and pyhf): a mistake in the
+file is reported with the file, the line, the key path, what was given and what is
+allowed, with a "did you mean" where a near spelling exists. Unknown keys are errors.
+
+Relative input paths in the file (``processor``, ``files``, ``lumimask``) are relative to
+the YAML file itself, so a configuration runs the same from any working directory.
+
+Example:
+    >>> cfg = load_config("configs/dimuon_demo.yaml")  # doctest: +SKIP
+    >>> cfg.datasets["DoubleMuon"].kind
+    'data'
+"""
+
+from __future__ import annotations
+
+import difflib
+import itertools
+import re
+import typing
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from .errors import ConfigError
+
+__all__ = [
+    "AnalysisConfig",
+    "Axis",
+    "CategoryAxis",
+    "Dataset",
+    "Execution",
+    "GeneratedSample",
+    "Histogram",
+    "IntegerAxis",
+    "Plot",
+    "RegularAxis",
+    "VariableAxis",
+    "load_config",
+    "parse_config",
+]
+
+# Names the framework itself puts on every histogram; a user axis may not take them.
+RESERVED_AXES = ("dataset", "systematic")
+_IDENTIFIER = r"^[A-Za-z_][A-Za-z0-9_]*$"
+
+
+class _Model(BaseModel):
+    """Base of every model: unknown keys are errors, values are checked on assignment."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
+
+
+# ---------------------------------------------------------------------------- axes
+
+
+class _AxisBase(_Model):
+    name: Annotated[str, Field(pattern=_IDENTIFIER)]
+    label: str | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _not_reserved(cls, name: str) -> str:
+        if name in RESERVED_AXES:
+            raise ValueError(f"the axis name {name!r} is reserved for the framework's own axis")
+        return name
+
+
+class RegularAxis(_AxisBase):
+    """``{name: mass, bins: 100, start: 0.25, stop: 300, transform: log}``"""
+
+    type: Literal["regular"] = "regular"
+    bins: Annotated[int, Field(gt=0)]
+    start: float
+    stop: float
+    transform: Literal["log", "sqrt"] | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> RegularAxis:
+        if self.stop <= self.start:
+            raise ValueError(f"stop ({self.stop}) must be greater than start ({self.start})")
+        if self.transform == "log" and self.start <= 0:
+            raise ValueError(f"a log axis needs start > 0, got {self.start}")
+        return self
+
+
+class VariableAxis(_AxisBase):
+    """``{name: pt, edges: [0, 10, 20, 50, 100]}``"""
+
+    type: Literal["variable"] = "variable"
+    edges: Annotated[list[float], Field(min_length=2)]
+
+    @field_validator("edges")
+    @classmethod
+    def _increasing(cls, edges: list[float]) -> list[float]:
+        if any(b <= a for a, b in itertools.pairwise(edges)):
+            raise ValueError("edges must be strictly increasing")
+        return edges
+
+
+class IntegerAxis(_AxisBase):
+    """``{name: njets, type: integer, start: 0, stop: 10}`` (one bin per integer)"""
+
+    type: Literal["integer"] = "integer"
+    start: int
+    stop: int
+
+    @model_validator(mode="after")
+    def _ordered(self) -> IntegerAxis:
+        if self.stop <= self.start:
+            raise ValueError(f"stop ({self.stop}) must be greater than start ({self.start})")
+        return self
+
+
+class CategoryAxis(_AxisBase):
+    """``{name: channel, categories: [4mu, 4e, 2e2mu]}`` (string categories)"""
+
+    type: Literal["category"] = "category"
+    categories: Annotated[list[str], Field(min_length=1)]
+    growth: bool = False
+
+
+def _infer_axis_type(value: Any) -> Any:
+    """Let ``type:`` be omitted where the keys say it: edges → variable, categories → category."""
+    if isinstance(value, dict) and "type" not in value:
+        if "edges" in value:
+            return {**value, "type": "variable"}
+        if "categories" in value:
+            return {**value, "type": "category"}
+        return {**value, "type": "regular"}
+    return value
+
+
+Axis = Annotated[
+    RegularAxis | VariableAxis | IntegerAxis | CategoryAxis,
+    Field(discriminator="type"),
+]
+
+
+class Histogram(_Model):
+    """A histogram to book: its axes; the framework adds the dataset and systematic axes."""
+
+    axes: Annotated[list[Axis], Field(min_length=1)]
+    label: str | None = None
+
+    @field_validator("axes", mode="before")
+    @classmethod
+    def _axis_types(cls, axes: Any) -> Any:
+        return [_infer_axis_type(a) for a in axes] if isinstance(axes, list) else axes
+
+    @field_validator("axes")
+    @classmethod
+    def _unique_names(cls, axes: list[Any]) -> list[Any]:
+        names = [a.name for a in axes]
+        duplicated = sorted({n for n in names if names.count(n) > 1})
+        if duplicated:
+            raise ValueError(f"axis names must be unique, repeated: {', '.join(duplicated)}")
+        return axes
+
+
+# ---------------------------------------------------------------------------- datasets
+
+
+class PortalRef(_Model):
+    """A file or record on the CERN Open Data portal, e.g. ``{record: 14220}``."""
+
+    record: Annotated[int, Field(gt=0)]
+
+
+class GeneratedSample(_Model):
+    """A synthetic sample the framework writes itself (see :mod:`opencoffea.samples`).
+
+    ``{process: dy_mumu, events: 100000, seed: 1}``: generated once into the cache and reused.
+    """
+
+    process: str
+    events: Annotated[int, Field(gt=0)]
+    seed: Annotated[int, Field(ge=0)] = 0
+    format: Literal["nanoaod", "outreach"] = "nanoaod"
+    compression: Literal["lzma", "zstd", "lz4", "zlib", "none"] = "lzma"
+    files: Annotated[int, Field(gt=0)] = 1
+
+    @field_validator("process")
+    @classmethod
+    def _known(cls, process: str) -> str:
+        from .samples import PROCESSES
+
+        if process not in PROCESSES:
+            raise ValueError(
+                f"unknown process {process!r}"
+                + _did_you_mean(process, PROCESSES)
+                + f"; allowed: {', '.join(PROCESSES)}"
+            )
+        return process
+
+
+class Dataset(_Model):
+    """One dataset: where its files are, whether it is data or simulation, how to normalise it."""
+
+    files: list[str] | None = None
+    record: Annotated[int | None, Field(gt=0)] = None
+    generate: GeneratedSample | None = None
+    treename: str | None = None
+    kind: Literal["data", "mc"]
+    xsec: Annotated[float | None, Field(gt=0)] = None
+    scale: Annotated[float, Field(gt=0)] = 1.0
+    group: str | None = None
+    era: str | None = None
+    lumimask: str | PortalRef | None = None
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("files", mode="before")
+    @classmethod
+    def _one_file_is_a_list(cls, files: Any) -> Any:
+        return [files] if isinstance(files, str) else files
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Dataset:
+        sources = [s for s in ("files", "record", "generate") if getattr(self, s) is not None]
+        if len(sources) != 1:
+            raise ValueError(
+                "give exactly one source: 'files' (paths or globs), 'record' (a CERN Open "
+                "Data portal record) or 'generate' (a synthetic sample); "
+                f"given: {', '.join(sources) or 'none'}"
+            )
+        if self.kind == "data":
+            for key in ("xsec",):
+                if getattr(self, key) is not None:
+                    raise ValueError(f"'{key}' is for simulation; data is never scaled")
+            if self.scale != 1.0:
+                raise ValueError("'scale' is for simulation; data is never scaled")
+        else:
+            if self.xsec is None:
+                raise ValueError("simulation needs 'xsec' (pb) to be normalised")
+            if self.lumimask is not None:
+                raise ValueError("'lumimask' is for data; simulation has no lumi sections to mask")
+        return self
+
+
+# ---------------------------------------------------------------------------- plots
+
+
+class Plot(_Model):
+    """A stacked data/simulation figure of one histogram."""
+
+    histogram: str | None = None  # defaults to the plot's own name
+    stack: list[str] = Field(default_factory=list)
+    signal: list[str] = Field(default_factory=list)
+    data: str | None = None
+    label: str = "CMS Open Data"
+    lumi_label: str | None = None
+    xlabel: str | None = None
+    ylabel: str | None = None
+    logx: bool = False
+    logy: bool = False
+    ratio: bool = False
+    colors: dict[str, str] = Field(default_factory=dict)
+    select: dict[str, str] = Field(default_factory=dict)  # category axis → value
+
+
+# ---------------------------------------------------------------------------- execution
+
+
+class Execution(_Model):
+    """How to run: executor, workers, chunking."""
+
+    executor: Literal["iterative", "futures", "dask"] = "iterative"
+    workers: Annotated[int, Field(gt=0)] = 1
+    scheduler: str | None = None
+    chunksize: Annotated[int, Field(gt=0)] = 100_000
+    max_chunks: Annotated[int | None, Field(gt=0)] = None
+
+    @model_validator(mode="after")
+    def _scheduler_needs_dask(self) -> Execution:
+        if self.scheduler is not None and self.executor != "dask":
+            raise ValueError("'scheduler' is only used by the dask executor")
+        return self
+
+
+# ---------------------------------------------------------------------------- the file
+
+
+class AnalysisConfig(_Model):
+    """The whole YAML file of one analysis."""
+
+    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.\-]+$")]
+    processor: Annotated[str, Field(pattern=r"^[^:]+:[A-Za-z_][A-Za-z0-9_]*$")]
+    luminosity: Annotated[float | None, Field(gt=0)] = None  # pb^-1
+    portal: str | None = None
+    datasets: Annotated[dict[str, Dataset], Field(min_length=1)]
+    histograms: dict[str, Histogram] = Field(default_factory=dict)
+    plots: dict[str, Plot] = Field(default_factory=dict)
+    execution: Execution = Field(default_factory=Execution)
+    output: str | None = None
+
+    # Set by the loader, not by the file: where the file was, to resolve relative paths.
+    source: Path | None = Field(default=None, exclude=True)
+
+    @field_validator("datasets", "histograms")
+    @classmethod
+    def _identifier_keys(cls, value: dict[str, Any]) -> dict[str, Any]:
+        for key in value:
+            if not re.match(r"^[A-Za-z0-9_.\-]+$", key):
+                raise ValueError(f"{key!r}: use letters, digits, '_', '-' and '.' only")
+        return value
+
+    def cross_check(self) -> list[tuple[tuple, str]]:
+        """Mistakes between parts of the file, as (key path, message) pairs.
+
+        These need the whole file, so they are checked after each part is valid.
+        """
+        problems: list[tuple[tuple, str]] = []
+        if self.luminosity is None and any(d.kind == "mc" for d in self.datasets.values()):
+            problems.append(((), "'luminosity' (pb^-1) is needed to normalise the simulation"))
+        groups = {d.group or name for name, d in self.datasets.items()}
+        for name, plot in self.plots.items():
+            histogram = plot.histogram or name
+            if histogram not in self.histograms:
+                key = ("plots", name, "histogram") if plot.histogram else ("plots", name)
+                problems.append(
+                    (
+                        key,
+                        f"names histogram {histogram!r}, which is not booked"
+                        + _did_you_mean(histogram, self.histograms),
+                    )
+                )
+            for role in ("stack", "signal", "data"):
+                value = getattr(plot, role)
+                for group in value if isinstance(value, list) else [value] if value else []:
+                    if group not in groups:
+                        problems.append(
+                            (
+                                ("plots", name, role),
+                                f"names group {group!r}, which no dataset has"
+                                + _did_you_mean(group, groups)
+                                + f"; groups: {', '.join(sorted(groups))}",
+                            )
+                        )
+        return problems
+
+    def base_dir(self) -> Path:
+        """The directory relative input paths are resolved against (the YAML file's)."""
+        return self.source.parent if self.source is not None else Path.cwd()
+
+    def resolve(self, path: str) -> Path:
+        """An input path from the file, made absolute (URLs are left to the caller)."""
+        p = Path(path).expanduser()
+        return p if p.is_absolute() else (self.base_dir() / p).resolve()
+
+    def group_of(self, dataset: str) -> str:
+        """The plot group of a dataset (its own name when it has none)."""
+        return self.datasets[dataset].group or dataset
+
+    def output_dir(self) -> Path:
+        """Where the results of this analysis go (``results/<name>`` by default)."""
+        return Path(self.output) if self.output else Path("results") / self.name
+
+
+# ---------------------------------------------------------------------------- loading
+
+
+def load_config(path: str | Path) -> AnalysisConfig:
+    """Read and validate a YAML analysis file.
+
+    Raises :class:`ConfigError` naming the file, line and key for every mistake found.
+
+    Example:
+        >>> cfg = load_config("configs/dimuon_demo.yaml")  # doctest: +SKIP
+        >>> sorted(cfg.histograms)
+        ['mass']
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such configuration file") from None
+    except (IsADirectoryError, UnicodeDecodeError) as err:
+        raise ConfigError(f"{path}: cannot be read as a YAML text file ({err})") from None
+    return parse_config(text, source=path)
+
+
+def parse_config(text: str, source: str | Path = "<string>") -> AnalysisConfig:
+    """Validate YAML text as an analysis configuration (see :func:`load_config`).
+
+    Example:
+        >>> cfg = parse_config('''
+        ... name: demo
+        ... processor: analyses/dimuon.py:DimuonSpectrum
+        ... datasets: {d: {files: [x.root], kind: data}}
+        ... ''')
+        >>> cfg.execution.executor
+        'iterative'
+    """
+    data, lines = _load_yaml(text, str(source))
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: the file must be a mapping of keys (name:, processor:, ...)")
+    try:
+        config = AnalysisConfig.model_validate(data)
+    except ValidationError as err:
+        raise ConfigError(_describe(err, data, lines, str(source))) from None
+    problems = [
+        f"{source}, line {_nearest_line(path, lines)}, {'.'.join(path) or '(top level)'}: {msg}"
+        for path, msg in config.cross_check()
+    ]
+    if problems:
+        raise ConfigError(_join(problems))
+    if source != "<string>":
+        config.source = Path(source).resolve()
+    return config
+
+
+def _load_yaml(text: str, source: str) -> tuple[Any, dict[tuple, int]]:
+    """Safe-load YAML and remember the line of every key path (for error messages)."""
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        where = f", line {mark.line + 1}" if mark else ""
+        raise ConfigError(f"{source}{where}: not valid YAML: {err.problem or err}") from None
+    except yaml.YAMLError as err:
+        raise ConfigError(f"{source}: not valid YAML: {err}") from None
+    finally:
+        loader.dispose()
+    lines: dict[tuple, int] = {}
+    if node is not None:
+        _index_lines(node, (), lines, source)
+    return data, lines
+
+
+def _index_lines(node: yaml.Node, path: tuple, lines: dict[tuple, int], source: str) -> None:
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key_node, value_node in node.value:
+            key = key_node.value
+            if key in seen:
+                line = key_node.start_mark.line + 1
+                where = ".".join(map(str, (*path, key)))
+                raise ConfigError(f"{source}, line {line}, {where}: key given twice")
+            seen.add(key)
+            _index_lines(value_node, (*path, key), lines, source)
+            lines[(*path, key)] = key_node.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _index_lines(item, (*path, index), lines, source)
+
+
+def _data_path(data: Any, loc: Iterable[Any], names_a_key: bool) -> tuple:
+    """The part of a pydantic error location that is a real path in the data.
+
+    Pydantic puts union tags and validator names into ``loc``; they are not keys of the file.
+    ``names_a_key``: the error is about a key that is missing or unknown, so the last
+    element of the location is a key even though the data does not have it.
+    """
+    path: list[Any] = []
+    node = data
+    parts = list(loc)
+    for index, part in enumerate(parts):
+        in_dict = isinstance(node, dict) and part in node
+        in_list = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        if in_dict or in_list:
+            node = node[part]
+        elif names_a_key and isinstance(node, dict) and index == len(parts) - 1:
+            path.append(part)  # a missing or unknown key: the last element of the location
+            break
+        else:
+            continue  # a union tag or validator name, not a key of the file
+        path.append(part)
+    return tuple(path)
+
+
+def _model_at(path: tuple) -> type[BaseModel] | None:
+    """The model that owns the mapping at ``path`` (to list the keys allowed there)."""
+    model: Any = AnalysisConfig
+    keyed = False  # the next path part is a key of a dict (a dataset name, say), not a field
+    for part in path:
+        if keyed or isinstance(part, int):
+            keyed = False
+            continue
+        field = model.model_fields.get(part) if model is not None else None
+        if field is None:
+            return None
+        keyed = typing.get_origin(_unwrap(field.annotation)) is dict
+        model = _inner_model(field.annotation)
+    return model
+
+
+def _unwrap(annotation: Any) -> Any:
+    while typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
+    return annotation
+
+
+def _inner_model(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _inner_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _describe(err: ValidationError, data: Any, lines: dict[tuple, int], source: str) -> str:
+    """Turn pydantic's errors into one line each: file, line, key path, problem, what is allowed."""
+    messages = []
+    for item in err.errors(include_url=False):
+        path = _data_path(data, item["loc"], item["type"] in ("missing", "extra_forbidden"))
+        line = _nearest_line(path, lines)
+        where = ".".join(map(str, path)) or "(top level)"
+        messages.append(f"{source}, line {line}, {where}: {_explain(item, path)}")
+    return _join(messages)
+
+
+def _join(messages: list[str]) -> str:
+    unique = list(dict.fromkeys(messages))
+    head = f"{len(unique)} problems in the configuration:\n" if len(unique) > 1 else ""
+    return head + "\n".join(unique)
+
+
+def _nearest_line(path: tuple, lines: dict[tuple, int]) -> int:
+    while path and path not in lines:
+        path = path[:-1]
+    return lines.get(path, 1)
+
+
+def _explain(item: dict[str, Any], path: tuple) -> str:
+    kind = item["type"]
+    given = item.get("input")
+    if kind == "extra_forbidden":
+        key = path[-1] if path else "?"
+        allowed = _allowed_keys(path[:-1])
+        return (
+            f"unknown key {key!r}"
+            + _did_you_mean(str(key), allowed)
+            + (f"; allowed here: {', '.join(allowed)}" if allowed else "")
+        )
+    if kind == "missing":
+        return "this key is required"
+    if kind in ("literal_error", "union_tag_invalid"):
+        ctx = item.get("ctx", {})
+        expected = ctx.get("expected", "") or ctx.get("expected_tags", "")
+        options = re.findall(r"'([^']*)'", expected)
+        shown = given.get("type") if isinstance(given, dict) else given
+        return (
+            f"{shown!r} is not allowed"
+            + _did_you_mean(str(shown), options)
+            + f"; allowed: {', '.join(options) or expected}"
+        )
+    message = item["msg"].removeprefix("Value error, ")
+    if given is not None and not isinstance(given, (dict, list)):
+        return f"{message} (given: {given!r})"
+    return message
+
+
+def _allowed_keys(path: tuple) -> list[str]:
+    model = _model_at(path)
+    if model is None:
+        return []
+    return [name for name, f in model.model_fields.items() if not f.exclude]
+
+
+def _did_you_mean(word: str, options: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""

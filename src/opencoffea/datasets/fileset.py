@@ -1,0 +1,95 @@
+"""From a dataset entry of the YAML file to its list of input files.
+
+Local ``files`` are paths or globs relative to the YAML file; they are expanded and
+sorted, so the order of files (and so of chunks) is the same on every run. A glob that
+matches nothing is an error, not an empty dataset: a typo must not pass for "no events".
+
+Example:
+    >>> files = resolve_files(config, "DoubleMuon")  # doctest: +SKIP
+    >>> files[0].path
+    '/.../samples/demo/dimuon_data.root'
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..config import AnalysisConfig, GeneratedSample
+from ..errors import ConfigError
+from .cache import cache_dir
+
+__all__ = ["InputFile", "resolve_files"]
+
+_REMOTE = ("http://", "https://", "root://", "s3://")
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """One file of a dataset, before it is opened."""
+
+    dataset: str
+    path: str
+    treename: str | None = None
+
+
+def resolve_files(config: AnalysisConfig, dataset: str) -> list[InputFile]:
+    """The files of one dataset of ``config``, globs expanded, in a stable order."""
+    spec = config.datasets[dataset]
+    if spec.record is not None:
+        raise ConfigError(
+            f"dataset {dataset!r}: 'record: {spec.record}' needs the CERN Open Data portal "
+            "client, which this version does not have yet; download the files and list "
+            "them under 'files:' instead"
+        )
+    if spec.generate is not None:
+        return [InputFile(dataset, str(p)) for p in generated_files(spec.generate, spec.kind)]
+    paths: list[str] = []
+    for pattern in spec.files or []:
+        if pattern.startswith(_REMOTE):
+            paths.append(pattern)
+            continue
+        resolved = str(config.resolve(pattern))
+        matches = sorted(glob.glob(resolved)) if glob.has_magic(resolved) else [resolved]
+        if glob.has_magic(resolved) and not matches:
+            raise ConfigError(f"dataset {dataset!r}: no file matches {pattern!r} ({resolved})")
+        paths.extend(matches)
+    seen: set[str] = set()
+    unique = [p for p in paths if not (p in seen or seen.add(p))]
+    return [InputFile(dataset, p, spec.treename) for p in unique]
+
+
+def generated_files(sample: GeneratedSample, kind: str) -> list[Path]:
+    """The files of a ``generate:`` dataset, written into the cache the first time.
+
+    The file name holds every parameter, so a changed parameter makes a new file and an
+    unchanged one is reused; a file is written under a temporary name and renamed, so an
+    interrupted run never leaves half a sample behind.
+    """
+    from ..samples import generate
+
+    per_file = -(-sample.events // sample.files)
+    paths = []
+    for index in range(sample.files):
+        events = min(per_file, sample.events - index * per_file)
+        seed = sample.seed + index
+        name = (
+            f"{sample.process}_{kind}_{sample.format}_{sample.compression}_n{events}_s{seed}.root"
+        )
+        path = cache_dir("samples") / name
+        if not path.exists():
+            partial = path.with_suffix(f".{os.getpid()}.part")
+            generate(
+                sample.process,
+                partial,
+                events,
+                seed=seed,
+                kind=kind,
+                format=sample.format,
+                compression=sample.compression,
+            )
+            partial.replace(path)
+        paths.append(path)
+    return paths

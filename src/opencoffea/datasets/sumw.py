@@ -1,0 +1,58 @@
+"""The normalisation sums of a simulated file, from its ``Runs`` tree.
+
+NanoAOD stores, per run, the number of generated events and the sums of their weights
+before any selection: ``genEventCount``, ``genEventSumw`` and ``genEventSumw2``. NanoAOD
+before v7 names them with a trailing underscore (``genEventSumw_``). A file may hold
+several runs (entries); the sums of the file are the sums over them.
+
+Example:
+    >>> import uproot
+    >>> with uproot.open("nano_dy.root") as f:  # doctest: +SKIP
+    ...     read_run_sums(f)
+    RunSums(count=..., sumw=..., sumw2=..., branch='genEventSumw_')
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import uproot
+
+__all__ = ["RunSums", "read_run_sums"]
+
+
+@dataclass(frozen=True)
+class RunSums:
+    """Generated events and Σw, Σw² of one file, and the branch they were read from."""
+
+    count: float
+    sumw: float
+    sumw2: float | None
+    branch: str
+
+
+def read_run_sums(file: uproot.ReadOnlyDirectory) -> RunSums | None:
+    """Σ genEventSumw (and count, Σw²) over the ``Runs`` tree, or None where there is none.
+
+    None means the file cannot tell its own normalisation (data, reduced formats, or a
+    file written without the tree); the caller falls back to Σ genWeight of events read.
+    """
+    if "Runs" not in file or not isinstance(file["Runs"], uproot.TTree):
+        return None
+    runs = file["Runs"]
+    for suffix in ("", "_"):
+        if f"genEventSumw{suffix}" in runs:
+            names = [f"{n}{suffix}" for n in ("genEventCount", "genEventSumw", "genEventSumw2")]
+            present = [n for n in names if n in runs]
+            totals = {
+                name: float(np.sum(values, dtype=np.float64))
+                for name, values in runs.arrays(present, library="np").items()
+            }
+            return RunSums(
+                count=totals.get(names[0], 0.0),
+                sumw=totals[names[1]],
+                sumw2=totals.get(names[2]),
+                branch=names[1],
+            )
+    return None

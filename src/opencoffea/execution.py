@@ -1,0 +1,359 @@
+"""Fileset → pre-pass → chunks → executor → merged output.
+
+The work is done by coffea's executors (``IterativeExecutor``, ``FuturesExecutor``,
+``DaskExecutor``: their ``executor(items, function, accumulator)`` interface, their
+progress bars and their tree reduction). The chunk function is ours rather than coffea
+``Runner``'s, for three reasons that are invariants of this project:
+
+- each file is opened with the schema of its own flavour (``Runner`` has one per run);
+- a chunk that fails becomes a failure *record* (file, entries, error) in the output,
+  so events read + events in failed chunks = events in the input, always, where
+  ``Runner`` can only raise or skip with a warning;
+- the pre-pass that learns the entries of each file also reads its normalisation sums
+  and NanoAOD flavour, in the same single opening of the file.
+
+Errors travel back from workers as values, never as exceptions, so no executor prints a
+traceback for a user's bad input.
+
+Example:
+    >>> from opencoffea import load_config
+    >>> config = load_config("configs/dimuon_demo.yaml")
+    >>> result = run(config, executor="futures", workers=2)  # doctest: +SKIP
+    >>> result.events_processed
+    200000
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import time
+import traceback
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import cloudpickle
+from coffea.processor import DaskExecutor, FuturesExecutor, IterativeExecutor
+
+from .config import AnalysisConfig, Execution
+from .datasets import InputFile, RunSums, read_run_sums, resolve_files
+from .errors import InputFileError, OpenCoffeaError
+from .events import FileInfo, describe, events_from, open_file
+from .histograms import AnalysisError, Output
+from .processor import Processor, load_processor
+
+__all__ = ["Chunk", "FileRecord", "RunResult", "run"]
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    """What the pre-pass learned of one input file."""
+
+    dataset: str
+    info: FileInfo
+    sums: RunSums | None
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A range of entries of one file: the unit of work."""
+
+    dataset: str
+    info: FileInfo
+    entry_start: int
+    entry_stop: int
+
+    @property
+    def events(self) -> int:
+        return self.entry_stop - self.entry_start
+
+
+@dataclass
+class RunResult:
+    """Everything one run produced, before it is written (see :mod:`opencoffea.results`)."""
+
+    config: AnalysisConfig
+    output: Output
+    inputs: dict[str, list[FileRecord]]
+    execution: dict[str, Any]
+    unread: list[dict[str, Any]] = field(default_factory=list)  # chunks left out by max_chunks
+
+    @property
+    def events_in_input(self) -> int:
+        return sum(r.info.num_entries for records in self.inputs.values() for r in records)
+
+    @property
+    def events_processed(self) -> int:
+        return sum(t.events for t in self.output.files.values())
+
+    @property
+    def events_failed(self) -> int:
+        return sum(f["events"] for f in self.output.failures)
+
+    @property
+    def events_unread(self) -> int:
+        return sum(c["events"] for c in self.unread)
+
+    @property
+    def complete(self) -> bool:
+        """True when every event of the input was processed."""
+        return not self.output.failures and not self.unread
+
+
+# ---------------------------------------------------------------------------- run
+
+
+def run(
+    config: AnalysisConfig,
+    *,
+    executor: str | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    chunksize: int | None = None,
+    max_chunks: int | None = None,
+    status: bool = True,
+) -> RunResult:
+    """Run the analysis of ``config``; keyword arguments override its ``execution:`` block."""
+    settings = _settings(
+        config.execution,
+        executor=executor,
+        workers=workers,
+        scheduler=scheduler,
+        chunksize=chunksize,
+        max_chunks=max_chunks,
+    )
+    processor = load_processor(config)(config)
+    files = [f for name in config.datasets for f in resolve_files(config, name)]
+    started = time.perf_counter()
+    # coffea's executors draw their progress bars whatever their ``status``; quiet means quiet.
+    silence = contextlib.nullcontext() if status else contextlib.redirect_stdout(io.StringIO())
+    with silence, _executor(settings, status) as make:
+        records = _prepass(files, make("Reading file metadata", "file"))
+        chunks, unread = _chunks(records, settings.chunksize, settings.max_chunks)
+        output = _process(chunks, processor, make("Processing", "chunk"))
+    elapsed = time.perf_counter() - started
+    output = processor.postprocess(output)
+    _check_accounting(output, chunks)
+
+    inputs: dict[str, list[FileRecord]] = {name: [] for name in config.datasets}
+    for record in records:
+        inputs[record.dataset].append(record)
+    return RunResult(
+        config=config,
+        output=output,
+        inputs=inputs,
+        unread=unread,
+        execution={
+            "executor": settings.executor,
+            "workers": settings.workers,
+            "scheduler": settings.scheduler,
+            "chunksize": settings.chunksize,
+            "max_chunks": settings.max_chunks,
+            "chunks": len(chunks),
+            "seconds": round(elapsed, 3),
+        },
+    )
+
+
+def _settings(base: Execution, **overrides: Any) -> Execution:
+    given = {k: v for k, v in overrides.items() if v is not None}
+    if given.get("scheduler") and "executor" not in given:
+        given["executor"] = "dask"
+    try:
+        return Execution.model_validate({**base.model_dump(), **given})
+    except Exception as err:  # pydantic's message, shortened for the command line
+        raise OpenCoffeaError(f"invalid execution setting: {err}") from None
+
+
+# ---------------------------------------------------------------------------- executors
+
+
+@contextlib.contextmanager
+def _executor(settings: Execution, status: bool) -> Iterator[Any]:
+    """Yield a factory of configured coffea executors; a dask client lives as long as it."""
+    if settings.executor == "iterative":
+        yield lambda desc, unit: IterativeExecutor(status=status, desc=desc, unit=unit)
+    elif settings.executor == "futures":
+        yield lambda desc, unit: FuturesExecutor(
+            status=status, desc=desc, unit=unit, workers=settings.workers
+        )
+    else:
+        with _dask_client(settings) as client:
+            yield lambda desc, unit: DaskExecutor(
+                client=client, status=status, desc=desc, unit=unit, retries=0
+            )
+
+
+@contextlib.contextmanager
+def _dask_client(settings: Execution) -> Iterator[Any]:
+    from distributed import Client, LocalCluster
+
+    if settings.scheduler:
+        try:
+            client = Client(settings.scheduler, timeout="30s")
+        except OSError as err:
+            raise OpenCoffeaError(
+                f"cannot reach the dask scheduler at {settings.scheduler}: {err}"
+            ) from None
+        with client:
+            yield client
+        return
+    # Workers are processes with one thread each: NanoEvents and numba hold the GIL.
+    with (
+        LocalCluster(
+            n_workers=settings.workers,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        yield client
+
+
+def _call(executor: Any, items: list[Any], function: Any, empty: Any) -> Any:
+    """Run ``function`` on every item and add up the results (executors differ on 0 items)."""
+    if not items:
+        return empty
+    result, _ = executor(items, function, empty)
+    return result
+
+
+# ---------------------------------------------------------------------------- pre-pass
+
+
+def _prepass(files: list[InputFile], executor: Any) -> list[FileRecord]:
+    """Open every file once: its tree, entries, flavour, and Runs sums (in input order)."""
+    indexed = list(enumerate(files))
+    scanned = _call(executor, indexed, _scan_file, [])
+    scanned.sort(key=lambda item: item[0])
+    errors = [error for _, _, error in scanned if error is not None]
+    if errors:
+        raise (
+            InputFileError(errors[0][0], errors[0][1])
+            if len(errors) == 1
+            else OpenCoffeaError(
+                f"{len(errors)} input files cannot be used:\n"
+                + "\n".join(f"  {path}: {problem}" for path, problem in errors)
+            )
+        )
+    return [record for _, record, _ in scanned]
+
+
+def _scan_file(item: tuple[int, InputFile]) -> list[tuple[int, FileRecord | None, Any]]:
+    index, input_file = item
+    try:
+        with open_file(input_file.path) as file:
+            info = describe(file, input_file.path, input_file.treename)
+            sums = read_run_sums(file)
+        return [(index, FileRecord(input_file.dataset, info, sums), None)]
+    except InputFileError as err:
+        return [(index, None, (err.path, err.problem + (f" ({err.hint})" if err.hint else "")))]
+    except Exception as err:  # anything else a file can throw at uproot
+        return [(index, None, (input_file.path, f"cannot be read: {err!r}"))]
+
+
+def _chunks(
+    records: list[FileRecord], chunksize: int, max_chunks: int | None
+) -> tuple[list[Chunk], list[dict[str, Any]]]:
+    """Split files into chunks of at most ``chunksize`` entries, in file order.
+
+    With ``max_chunks``, each dataset keeps its first chunks and the rest are listed as
+    unread, so the run can say exactly what it left out.
+    """
+    chunks: list[Chunk] = []
+    unread: list[dict[str, Any]] = []
+    taken: dict[str, int] = {}
+    for record in records:
+        n = record.info.num_entries
+        for start in range(0, n, chunksize):
+            chunk = Chunk(record.dataset, record.info, start, min(start + chunksize, n))
+            if max_chunks is not None and taken.get(record.dataset, 0) >= max_chunks:
+                unread.append(_describe_chunk(chunk))
+                continue
+            taken[record.dataset] = taken.get(record.dataset, 0) + 1
+            chunks.append(chunk)
+    return chunks, unread
+
+
+def _describe_chunk(chunk: Chunk) -> dict[str, Any]:
+    return {
+        "dataset": chunk.dataset,
+        "file": chunk.info.path,
+        "entry_start": chunk.entry_start,
+        "entry_stop": chunk.entry_stop,
+        "events": chunk.events,
+    }
+
+
+# ---------------------------------------------------------------------------- processing
+
+
+def _process(chunks: list[Chunk], processor: Processor, executor: Any) -> Output:
+    payload = cloudpickle.dumps(processor)
+    output = _call(executor, chunks, _ChunkFunction(payload), processor.new_output())
+    fatal = [f for f in output.failures if f.get("fatal")]
+    if fatal:
+        raise AnalysisError(f"{fatal[0]['error']}\n  (in {fatal[0]['file']})")
+    return output
+
+
+class _ChunkFunction:
+    """Process one chunk with the processor sent as bytes (unpickled once per process)."""
+
+    _cache: dict[str, Processor] = {}  # noqa: RUF012 - a per-process cache, on purpose
+
+    def __init__(self, payload: bytes) -> None:
+        self.payload = payload
+        self.key = hashlib.sha256(payload).hexdigest()
+
+    def processor(self) -> Processor:
+        if self.key not in self._cache:
+            self._cache[self.key] = cloudpickle.loads(self.payload)
+        return self._cache[self.key]
+
+    def __call__(self, chunk: Chunk) -> Output:
+        processor = self.processor()
+        info = chunk.info
+        try:
+            with open_file(info.path) as file:
+                events = events_from(
+                    file,
+                    info,
+                    entry_start=chunk.entry_start,
+                    entry_stop=chunk.entry_stop,
+                    metadata={
+                        "dataset": chunk.dataset,
+                        "filename": info.path,
+                        "entrystart": chunk.entry_start,
+                        "entrystop": chunk.entry_stop,
+                    },
+                )
+                return processor.process(events)
+        except Exception as err:
+            output = processor.new_output()
+            record = _describe_chunk(chunk)
+            record["error"] = f"{type(err).__name__}: {err}"
+            record["traceback"] = "".join(traceback.format_exception(err)[-3:])
+            record["fatal"] = isinstance(err, AnalysisError)
+            output.failures.append(record)
+            return output
+
+
+def _check_accounting(output: Output, chunks: list[Chunk]) -> None:
+    """Events read + events in failed chunks must be the events of the chunks, per file."""
+    expected: dict[str, int] = {}
+    for chunk in chunks:
+        expected[chunk.info.path] = expected.get(chunk.info.path, 0) + chunk.events
+    seen = {path: tally.events for path, tally in output.files.items()}
+    for failure in output.failures:
+        seen[failure["file"]] = seen.get(failure["file"], 0) + failure["events"]
+    for path, events in expected.items():
+        if seen.get(path, 0) != events:
+            raise RuntimeError(
+                f"internal error: {path}: {seen.get(path, 0)} events accounted for, "
+                f"{events} expected; please report this"
+            )

@@ -1,0 +1,176 @@
+"""The Processor base class: the one place where the per-chunk steps meet.
+
+A subclass writes physics in one method, :meth:`Processor.analyze`; the base class does
+the rest for every chunk: it books the histograms of the YAML file, applies the data's
+luminosity mask, sets the event weights, hands the events and an ``out``
+(:class:`~opencoffea.histograms.Recorder`) to ``analyze``, and returns an
+:class:`~opencoffea.histograms.Output` that adds up with the other chunks'.
+
+Example:
+    >>> import awkward as ak
+    >>> class Dimuon(Processor):
+    ...     def analyze(self, events, out):
+    ...         out.cut("two muons", ak.num(events.Muon) == 2)
+    ...         mu = out.select(events.Muon)
+    ...         out.fill("mass", mass=(mu[:, 0] + mu[:, 1]).mass)
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import importlib
+import importlib.util
+import re
+import sys
+import traceback
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import awkward as ak
+import cloudpickle
+import numpy as np
+from coffea.processor import ProcessorABC
+
+from .config import AnalysisConfig
+from .errors import ProcessorLoadError
+from .histograms import FileTally, Output, Recorder, book
+
+__all__ = ["Processor", "load_processor"]
+
+
+class Processor(ProcessorABC):
+    """Base class of an analysis: subclass it and implement :meth:`analyze`.
+
+    The subclass never opens files, normalises, or loops over variations; ``self.config``
+    is the validated YAML file should the physics need a setting from it.
+    """
+
+    def __init__(self, config: AnalysisConfig) -> None:
+        self.config = config
+        self._lumimasks: dict[str, Any] = {}
+
+    # -- what a subclass writes
+
+    def analyze(self, events: Any, out: Recorder) -> None:
+        """The physics of one chunk: select with ``out.cut``, fill with ``out.fill``."""
+        raise NotImplementedError(f"{type(self).__name__} must implement analyze(events, out)")
+
+    # -- the machinery (coffea's ProcessorABC interface)
+
+    def new_output(self) -> Output:
+        """An empty output with every histogram booked (also the result of no input)."""
+        return Output(histograms=book(self.config.histograms))
+
+    def process(self, events: Any) -> Output:
+        """Run one chunk: tally what was read, mask data, weight MC, call :meth:`analyze`."""
+        meta = events.metadata
+        dataset = meta["dataset"]
+        spec = self.config.datasets[dataset]
+        output = self.new_output()
+        is_data = spec.kind == "data"
+
+        weights = np.ones(len(events)) if is_data else _gen_weights(events)
+        output.files[meta["filename"]] = FileTally(
+            events=len(events), sumw=float(weights.sum()), sumw2=float((weights**2).sum())
+        )
+        out = Recorder(
+            output,
+            dataset,
+            weights,
+            is_data=is_data,
+            metadata={**spec.metadata, "era": spec.era, "group": self.config.group_of(dataset)},
+        )
+        mask = self._lumimask(dataset)
+        if mask is not None:
+            out.cut("lumi mask", mask(np.asarray(events.run), np.asarray(events.luminosityBlock)))
+        self.analyze(events, out)
+        return output
+
+    def postprocess(self, accumulator: Output) -> Output:
+        """A hook after all chunks are merged; the base class returns the output as it is."""
+        return accumulator
+
+    # -- helpers
+
+    def _lumimask(self, dataset: str) -> Any:
+        """The coffea LumiMask of a data dataset, loaded once per process."""
+        if dataset not in self._lumimasks:
+            self._lumimasks[dataset] = None
+            source = self.config.datasets[dataset].lumimask
+            if isinstance(source, str):
+                from coffea.lumi_tools import LumiMask
+
+                self._lumimasks[dataset] = LumiMask(str(self.config.resolve(source)))
+        return self._lumimasks[dataset]
+
+
+def _gen_weights(events: Any) -> np.ndarray:
+    """The generator weight of each simulated event (1 where the file has none)."""
+    if "genWeight" in events.fields:
+        return ak.to_numpy(events.genWeight).astype(np.float64)
+    return np.ones(len(events))
+
+
+def load_processor(config: AnalysisConfig) -> type[Processor]:
+    """The Processor subclass named by ``processor:`` (``file.py:Class`` or ``module:Class``).
+
+    A class from a file is imported under a private module name and registered with
+    cloudpickle to travel *by value*, so dask workers that have no copy of the file can
+    still run it.
+
+    Example:
+        >>> cls = load_processor(load_config("configs/dimuon_demo.yaml"))  # doctest: +SKIP
+        >>> cls.__name__
+        'DimuonSpectrum'
+    """
+    target, _, name = config.processor.rpartition(":")
+    where = f"{config.source or '<config>'}, processor"
+    if target.endswith(".py") or "/" in target or "\\" in target:
+        module = _import_file(config.resolve(target), where)
+    else:
+        try:
+            module = importlib.import_module(target)
+        except ImportError as err:
+            raise ProcessorLoadError(f"{where}: cannot import module {target!r}: {err}") from None
+    cls = getattr(module, name, None)
+    if cls is None:
+        classes = [k for k, v in vars(module).items() if isinstance(v, type)]
+        close = difflib.get_close_matches(name, classes, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ProcessorLoadError(f"{where}: {target} has no class {name!r}{hint}")
+    if not (isinstance(cls, type) and issubclass(cls, Processor)):
+        raise ProcessorLoadError(
+            f"{where}: {name} must be a subclass of opencoffea.Processor, it is {cls!r}"
+        )
+    return cls
+
+
+def _import_file(path: Path, where: str) -> ModuleType:
+    if not path.is_file():
+        raise ProcessorLoadError(f"{where}: no such file {path}")
+    digest = hashlib.sha256(str(path).encode()).hexdigest()[:10]
+    stem = re.sub(r"\W", "_", path.stem)
+    module_name = f"opencoffea_analysis_{stem}_{digest}"
+    if module_name in sys.modules:
+        return sys.modules[module_name]
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    if spec is None or spec.loader is None:
+        raise ProcessorLoadError(f"{where}: {path} cannot be imported as Python")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    try:
+        spec.loader.exec_module(module)
+    except SyntaxError as err:
+        del sys.modules[module_name]
+        raise ProcessorLoadError(f"{path}, line {err.lineno}: {err.msg}") from None
+    except Exception as err:
+        del sys.modules[module_name]
+        frame = traceback.extract_tb(err.__traceback__)[-1]
+        raise ProcessorLoadError(
+            f"{path}: importing it failed at {frame.filename}, line {frame.lineno}: "
+            f"{type(err).__name__}: {err}"
+        ) from None
+    cloudpickle.register_pickle_by_value(module)
+    return module

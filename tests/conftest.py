@@ -1,0 +1,42 @@
+"""Shared fixtures: where the real test data lives, and generated samples.
+
+Real CMS files are read from ``OPENCOFFEA_TESTDATA`` (default ``../shared/data`` beside
+the checkout); tests that need them skip with the reason when it is absent.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+TESTDATA = Path(os.environ.get("OPENCOFFEA_TESTDATA", ROOT.parent / "shared" / "data"))
+
+
+def real_file(*parts: str) -> Path:
+    """The path of a real test file under the test-data directory, or skip the test."""
+    path = TESTDATA.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"real test data not found: {path} (set OPENCOFFEA_TESTDATA)")
+    return path
+
+
+@pytest.fixture(scope="session", autouse=True)
+def sample_cache(tmp_path_factory):
+    """Generated samples go to a cache of this test session, shared by its tests."""
+    path = tmp_path_factory.mktemp("opencoffea-cache")
+    previous = os.environ.get("OPENCOFFEA_CACHE")
+    os.environ["OPENCOFFEA_CACHE"] = str(path)
+    yield path
+    if previous is None:
+        del os.environ["OPENCOFFEA_CACHE"]
+    else:
+        os.environ["OPENCOFFEA_CACHE"] = previous
+
+
+@pytest.fixture
+def nanoaod():
+    """``nanoaod("nano_dy.root")`` → path of a real NanoAOD file, or skip."""
+    return lambda name: real_file("nanoaod", name)

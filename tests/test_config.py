@@ -1,0 +1,175 @@
+"""Bad YAML gives an error naming the file, the line and the key (DESIGN invariant 3)."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from opencoffea.cli import main
+from opencoffea.config import load_config
+from opencoffea.errors import ConfigError
+
+GOOD = """\
+name: demo
+processor: analyses/dimuon.py:DimuonSpectrum
+luminosity: 100
+datasets:
+  Data: {files: [data.root], kind: data}
+  DY:
+    files: ["dy/*.root"]
+    kind: mc
+    xsec: 6077.22
+    group: Drell-Yan
+histograms:
+  mass:
+    axes:
+      - {name: mass, bins: 100, start: 0.25, stop: 300, transform: log}
+      - {name: channel, categories: [mm, ee]}
+      - {name: njets, type: integer, start: 0, stop: 10}
+      - {name: pt, edges: [0, 10, 20, 50]}
+plots:
+  mass: {data: Data, stack: [Drell-Yan], logy: true}
+execution: {executor: dask, workers: 2, chunksize: 1000}
+"""
+
+
+def write(tmp_path, text):
+    path = tmp_path / "analysis.yaml"
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+def error_of(tmp_path, text) -> str:
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, text))
+    return str(info.value)
+
+
+def test_a_good_file_loads_with_defaults_and_inferred_axis_types(tmp_path):
+    config = load_config(write(tmp_path, GOOD))
+    assert config.datasets["DY"].group == "Drell-Yan"
+    assert config.group_of("Data") == "Data"
+    assert [a.type for a in config.histograms["mass"].axes] == [
+        "regular",
+        "category",
+        "integer",
+        "variable",
+    ]
+    assert config.execution.executor == "dask"
+    assert config.resolve("x.root") == tmp_path / "x.root"  # relative to the YAML file
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line", "expected"),
+    [
+        (
+            "    group: Drell-Yan",
+            "    gruop: Drell-Yan",
+            10,
+            "datasets.DY.gruop: unknown key 'gruop' (did you mean 'group'?)",
+        ),
+        (
+            "kind: data}",
+            "kind: dta}",
+            5,
+            "datasets.Data.kind: 'dta' is not allowed (did you mean 'data'?); allowed: data, mc",
+        ),
+        (
+            "executor: dask",
+            "executor: dsak",
+            20,
+            "execution.executor: 'dsak' is not allowed (did you mean 'dask'?)",
+        ),
+        (
+            "chunksize: 1000",
+            "chunksize: -5",
+            20,
+            "execution.chunksize: Input should be greater than 0",
+        ),
+        ("    xsec: 6077.22\n", "", 6, "datasets.DY: simulation needs 'xsec'"),
+        (
+            "start: 0.25, stop: 300",
+            "start: 300, stop: 0.25",
+            14,
+            "histograms.mass.axes.0: stop (0.25) must be greater",
+        ),
+        (
+            "transform: log}",
+            "transform: logg}",
+            14,
+            "histograms.mass.axes.0.transform: 'logg' is not allowed (did you mean 'log'?)",
+        ),
+        ("type: integer", "type: intger", 16, "'intger' is not allowed (did you mean 'integer'?)"),
+        (
+            "stack: [Drell-Yan]",
+            "stack: [DrellYan]",
+            19,
+            "plots.mass.stack: names group 'DrellYan', which no dataset has "
+            "(did you mean 'Drell-Yan'?)",
+        ),
+        (
+            "processor: analyses/dimuon.py:DimuonSpectrum",
+            "processor: analyses/dimuon.py",
+            2,
+            "processor: String should match pattern",
+        ),
+        ("luminosity: 100\n", "", 1, "'luminosity' (pb^-1) is needed to normalise the simulation"),
+        (
+            "{files: [data.root], kind: data}",
+            "{files: [data.root], kind: data, xsec: 3}",
+            5,
+            "datasets.Data: 'xsec' is for simulation",
+        ),
+        ("{files: [data.root], kind: data}", "{kind: data}", 5, "give exactly one source"),
+        ("{name: channel,", "{name: dataset,", 15, "the axis name 'dataset' is reserved"),
+    ],
+)
+def test_each_mistake_names_file_line_and_key(tmp_path, old, new, line, expected):
+    assert old in GOOD
+    message = error_of(tmp_path, GOOD.replace(old, new))
+    assert f"analysis.yaml, line {line}, " in message
+    assert expected in message
+
+
+def test_several_mistakes_are_reported_together(tmp_path):
+    text = GOOD.replace("kind: data}", "kind: dta}").replace("executor: dask", "executor: x")
+    message = error_of(tmp_path, text)
+    assert message.startswith("2 problems in the configuration")
+    assert "line 5" in message and "line 20" in message
+
+
+def test_yaml_syntax_error_names_the_line(tmp_path):
+    message = error_of(tmp_path, GOOD.replace("luminosity: 100", "luminosity: [100"))
+    assert "analysis.yaml, line" in message and "not valid YAML" in message
+
+
+def test_duplicate_key_is_an_error(tmp_path):
+    message = error_of(tmp_path, GOOD + "name: again\n")
+    assert "line 21, name: key given twice" in message
+
+
+def test_not_a_mapping_and_missing_file(tmp_path):
+    assert "must be a mapping" in error_of(tmp_path, "- a\n- b\n")
+    with pytest.raises(ConfigError, match="no such configuration file"):
+        load_config(tmp_path / "absent.yaml")
+
+
+def test_yaml_is_loaded_safely(tmp_path):
+    message = error_of(
+        tmp_path, GOOD.replace("name: demo", "name: !!python/object/apply:os.system [ls]")
+    )
+    assert "not valid YAML" in message
+
+
+def test_check_command_reports_without_traceback(tmp_path, capsys):
+    path = write(tmp_path, GOOD.replace("executor: dask", "executor: dsak"))
+    assert main(["check", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "did you mean 'dask'" in err and "Traceback" not in err
+
+
+def test_check_command_names_a_missing_processor_file(tmp_path, capsys):
+    path = write(tmp_path, GOOD)
+    assert main(["check", str(path)]) == 1
+    assert "no such file" in capsys.readouterr().err
