@@ -30,6 +30,7 @@ import hashlib
 import io
 import time
 import traceback
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -129,10 +130,13 @@ def run(
     started = time.perf_counter()
     # coffea's executors draw their progress bars whatever their ``status``; quiet means quiet.
     silence = contextlib.nullcontext() if status else contextlib.redirect_stdout(io.StringIO())
-    with silence, _executor(settings, status) as make:
-        records = _prepass(files, make("Reading file metadata", "file"))
-        chunks, unread = _chunks(records, settings.chunksize, settings.max_chunks)
-        output = _process(chunks, processor, make("Processing", "chunk"))
+    try:
+        with silence, _executor(settings, status) as make:
+            records = _prepass(files, make("Reading file metadata", "file"))
+            chunks, unread = _chunks(records, settings.chunksize, settings.max_chunks)
+            output = _process(chunks, processor, make("Processing", "chunk"))
+    finally:
+        _OPEN_FILES.close_all()  # those this process kept open (the iterative executor's)
     elapsed = time.perf_counter() - started
     output = processor.postprocess(output)
     _check_accounting(output, chunks)
@@ -222,6 +226,39 @@ def _call(executor: Any, items: list[Any], function: Any, empty: Any) -> Any:
     return result
 
 
+class _OpenFiles:
+    """The files one process keeps open between its chunks (the last few, by use).
+
+    Opening a file for every chunk would read its TTree metadata again each time, tens of
+    milliseconds a chunk; chunks of one file mostly follow each other, so a handful is enough.
+    """
+
+    def __init__(self, size: int = 4) -> None:
+        self.size = size
+        self._files: OrderedDict[str, Any] = OrderedDict()
+
+    def get(self, path: str) -> Any:
+        if path in self._files:
+            self._files.move_to_end(path)
+            return self._files[path]
+        file = self._files[path] = open_file(path)
+        while len(self._files) > self.size:
+            self._files.popitem(last=False)[1].close()
+        return file
+
+    def discard(self, path: str) -> None:
+        file = self._files.pop(path, None)
+        if file is not None:
+            file.close()
+
+    def close_all(self) -> None:
+        while self._files:
+            self._files.popitem()[1].close()
+
+
+_OPEN_FILES = _OpenFiles()
+
+
 # ---------------------------------------------------------------------------- pre-pass
 
 
@@ -246,13 +283,16 @@ def _prepass(files: list[InputFile], executor: Any) -> list[FileRecord]:
 def _scan_file(item: tuple[int, InputFile]) -> list[tuple[int, FileRecord | None, Any]]:
     index, input_file = item
     try:
-        with open_file(input_file.path) as file:
-            info = describe(file, input_file.path, input_file.treename)
-            sums = read_run_sums(file)
+        # kept open: the chunks of this file that this process gets will need it again
+        file = _OPEN_FILES.get(input_file.path)
+        info = describe(file, input_file.path, input_file.treename)
+        sums = read_run_sums(file)
         return [(index, FileRecord(input_file.dataset, info, sums), None)]
     except InputFileError as err:
+        _OPEN_FILES.discard(input_file.path)
         return [(index, None, (err.path, err.problem + (f" ({err.hint})" if err.hint else "")))]
     except Exception as err:  # anything else a file can throw at uproot
+        _OPEN_FILES.discard(input_file.path)
         return [(index, None, (input_file.path, f"cannot be read: {err!r}"))]
 
 
@@ -319,21 +359,21 @@ class _ChunkFunction:
         processor = self.processor()
         info = chunk.info
         try:
-            with open_file(info.path) as file:
-                events = events_from(
-                    file,
-                    info,
-                    entry_start=chunk.entry_start,
-                    entry_stop=chunk.entry_stop,
-                    metadata={
-                        "dataset": chunk.dataset,
-                        "filename": info.path,
-                        "entrystart": chunk.entry_start,
-                        "entrystop": chunk.entry_stop,
-                    },
-                )
-                return processor.process(events)
+            events = events_from(
+                _OPEN_FILES.get(info.path),
+                info,
+                entry_start=chunk.entry_start,
+                entry_stop=chunk.entry_stop,
+                metadata={
+                    "dataset": chunk.dataset,
+                    "filename": info.path,
+                    "entrystart": chunk.entry_start,
+                    "entrystop": chunk.entry_stop,
+                },
+            )
+            return processor.process(events)
         except Exception as err:
+            _OPEN_FILES.discard(info.path)  # a retry, or the next chunk, opens it afresh
             output = processor.new_output()
             record = _describe_chunk(chunk)
             record["error"] = f"{type(err).__name__}: {err}"
