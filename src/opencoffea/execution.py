@@ -28,11 +28,14 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import json
+import os
 import time
 import traceback
 from collections import OrderedDict
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 import cloudpickle
@@ -40,6 +43,8 @@ from coffea.processor import DaskExecutor, FuturesExecutor, IterativeExecutor
 
 from .config import AnalysisConfig, Execution
 from .datasets import InputFile, RunSums, read_run_sums, resolve_files
+from .datasets.cache import cache_dir
+from .datasets.lumis import load_mask
 from .errors import InputFileError, OpenCoffeaError
 from .events import FileInfo, describe, events_from, open_file
 from .histograms import AnalysisError, Output
@@ -125,7 +130,7 @@ def run(
         chunksize=chunksize,
         max_chunks=max_chunks,
     )
-    processor = load_processor(config)(config)
+    processor = load_processor(config)(config, lumimasks=_lumimasks(config))
     files = [f for name in config.datasets for f in resolve_files(config, name)]
     started = time.perf_counter()
     # coffea's executors draw their progress bars whatever their ``status``; quiet means quiet.
@@ -159,6 +164,20 @@ def run(
             "seconds": round(elapsed, 3),
         },
     )
+
+
+def _lumimasks(config: AnalysisConfig) -> dict[str, Any]:
+    """The golden-JSON mask of each data dataset that names one, loaded here once."""
+    masks = {}
+    for name, spec in config.datasets.items():
+        if isinstance(spec.lumimask, str):
+            masks[name] = load_mask(config.resolve(spec.lumimask), name)
+        elif spec.lumimask is not None:
+            raise OpenCoffeaError(
+                f"dataset {name!r}: 'lumimask: {{record: {spec.lumimask.record}}}' needs the "
+                "CERN Open Data portal client; give the path of the golden JSON instead"
+            )
+    return masks
 
 
 def _settings(base: Execution, **overrides: Any) -> Execution:
@@ -263,9 +282,19 @@ _OPEN_FILES = _OpenFiles()
 
 
 def _prepass(files: list[InputFile], executor: Any) -> list[FileRecord]:
-    """Open every file once: its tree, entries, flavour, and Runs sums (in input order)."""
-    indexed = list(enumerate(files))
+    """Open every file once: its tree, entries, flavour, and Runs sums (in input order).
+
+    It runs on the executor of the event loop: on thousands of remote files it is a real
+    cost. What it learns of a file with a known checksum (a portal file) is cached, so a
+    second run of the same files opens none of them before the event loop.
+    """
+    known = {i: _cached_record(f) for i, f in enumerate(files) if f.checksum}
+    indexed = [(i, f) for i, f in enumerate(files) if known.get(i) is None]
     scanned = _call(executor, indexed, _scan_file, [])
+    for index, record, _ in scanned:
+        if record is not None and files[index].checksum:
+            _cache_record(files[index], record)
+    scanned += [(i, record, None) for i, record in known.items() if record is not None]
     scanned.sort(key=lambda item: item[0])
     errors = [error for _, _, error in scanned if error is not None]
     if errors:
@@ -278,6 +307,31 @@ def _prepass(files: list[InputFile], executor: Any) -> list[FileRecord]:
             )
         )
     return [record for _, record, _ in scanned]
+
+
+def _record_cache_path(input_file: InputFile) -> Path:
+    key = hashlib.sha256(f"{input_file.path}\n{input_file.checksum}".encode()).hexdigest()
+    return cache_dir("prepass") / f"{key[:32]}.json"
+
+
+def _cached_record(input_file: InputFile) -> FileRecord | None:
+    try:
+        data = json.loads(_record_cache_path(input_file).read_text())
+        return FileRecord(
+            input_file.dataset,
+            FileInfo(**data["info"]),
+            RunSums(**data["sums"]) if data["sums"] else None,
+        )
+    except (OSError, ValueError, TypeError, KeyError):
+        return None  # absent or unreadable: scan the file again
+
+
+def _cache_record(input_file: InputFile, record: FileRecord) -> None:
+    data = {"info": asdict(record.info), "sums": asdict(record.sums) if record.sums else None}
+    path = _record_cache_path(input_file)
+    partial = path.with_suffix(f".{os.getpid()}.part")
+    partial.write_text(json.dumps(data))
+    partial.replace(path)
 
 
 def _scan_file(item: tuple[int, InputFile]) -> list[tuple[int, FileRecord | None, Any]]:

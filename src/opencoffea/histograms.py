@@ -31,6 +31,7 @@ import hist
 import numpy as np
 
 from .config import CategoryAxis, Histogram, IntegerAxis, RegularAxis, VariableAxis
+from .datasets.lumis import LumiSections
 from .errors import OpenCoffeaError
 
 __all__ = ["AnalysisError", "Cutflow", "FileTally", "Output", "Recorder", "book"]
@@ -149,6 +150,7 @@ class Output:
     cutflows: dict[str, Cutflow] = field(default_factory=dict)
     files: dict[str, FileTally] = field(default_factory=dict)
     failures: list[dict[str, Any]] = field(default_factory=list)
+    lumis: dict[str, LumiSections] = field(default_factory=dict)  # data: sections processed
 
     def __add__(self, other: Output) -> Output:
         return Output(
@@ -156,6 +158,7 @@ class Output:
             cutflows=_merge(self.cutflows, other.cutflows),
             files=_merge(self.files, other.files),
             failures=self.failures + other.failures,
+            lumis=_merge(self.lumis, other.lumis),
         )
 
     def cutflow(self, dataset: str) -> Cutflow:

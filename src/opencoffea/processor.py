@@ -34,6 +34,7 @@ import numpy as np
 from coffea.processor import ProcessorABC
 
 from .config import AnalysisConfig
+from .datasets.lumis import LumiSections
 from .errors import ProcessorLoadError
 from .histograms import FileTally, Output, Recorder, book
 
@@ -47,9 +48,11 @@ class Processor(ProcessorABC):
     is the validated YAML file should the physics need a setting from it.
     """
 
-    def __init__(self, config: AnalysisConfig) -> None:
+    def __init__(self, config: AnalysisConfig, *, lumimasks: dict[str, Any] | None = None) -> None:
         self.config = config
-        self._lumimasks: dict[str, Any] = {}
+        # Certified-luminosity masks of data datasets, loaded by the framework in the main
+        # process (a worker needs neither the JSON file nor the portal).
+        self.lumimasks = dict(lumimasks or {})
 
     # -- what a subclass writes
 
@@ -82,28 +85,21 @@ class Processor(ProcessorABC):
             is_data=is_data,
             metadata={**spec.metadata, "era": spec.era, "group": self.config.group_of(dataset)},
         )
-        mask = self._lumimask(dataset)
-        if mask is not None:
-            out.cut("lumi mask", mask(np.asarray(events.run), np.asarray(events.luminosityBlock)))
+        if is_data:
+            runs = ak.to_numpy(events.run)
+            lumis = ak.to_numpy(events.luminosityBlock)
+            mask = self.lumimasks.get(dataset)
+            if mask is not None:
+                certified = mask(runs, lumis)
+                out.cut("lumi mask", certified)
+                runs, lumis = runs[certified], lumis[certified]
+            output.lumis[dataset] = LumiSections.from_events(runs, lumis)
         self.analyze(events, out)
         return output
 
     def postprocess(self, accumulator: Output) -> Output:
         """A hook after all chunks are merged; the base class returns the output as it is."""
         return accumulator
-
-    # -- helpers
-
-    def _lumimask(self, dataset: str) -> Any:
-        """The coffea LumiMask of a data dataset, loaded once per process."""
-        if dataset not in self._lumimasks:
-            self._lumimasks[dataset] = None
-            source = self.config.datasets[dataset].lumimask
-            if isinstance(source, str):
-                from coffea.lumi_tools import LumiMask
-
-                self._lumimasks[dataset] = LumiMask(str(self.config.resolve(source)))
-        return self._lumimasks[dataset]
 
 
 def _gen_weights(events: Any) -> np.ndarray:

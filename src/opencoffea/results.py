@@ -53,6 +53,7 @@ __all__ = [
 
 MANIFEST = "manifest.json"
 HISTOGRAMS = "histograms.root"
+LUMIS = "processed_lumis"
 PACKAGES = (
     "opencoffea",
     "coffea",
@@ -142,7 +143,9 @@ def write_result(run: RunResult, directory: str | Path | None = None) -> Path:
     raw = run.output.histograms
     normalised = normalised_histograms(raw, norms)
     _write_root(directory / HISTOGRAMS, {"normalised": normalised, "raw": raw}, config)
+    lumi_files = _write_lumis(directory, run)
     manifest = _manifest(run, norms)
+    manifest["lumi_sections"] = lumi_files
     (directory / MANIFEST).write_text(json.dumps(manifest, indent=2, default=str) + "\n")
     return directory
 
@@ -178,6 +181,21 @@ def _slices(h: hist.Hist, spec: Histogram):
                 **dict(zip(categories, values, strict=True)),
             }
             yield (dataset, systematic, *values), h[{k: hist.loc(v) for k, v in selection.items()}]
+
+
+def _write_lumis(directory: Path, run: RunResult) -> dict[str, dict[str, Any]]:
+    """One golden-JSON file per data dataset: the lumi sections its processed events are in.
+
+    A user hands it to a luminosity calculator to get the luminosity of exactly what was
+    processed (a lumi section of a failed chunk is left out unless another chunk had it).
+    """
+    written = {}
+    for dataset, sections in sorted(run.output.lumis.items()):
+        path = directory / LUMIS / f"{dataset}.json"
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(json.dumps(sections.to_golden_json()) + "\n")
+        written[dataset] = {"file": str(path.relative_to(directory)), "sections": len(sections)}
+    return written
 
 
 def _manifest(run: RunResult, norms: dict[str, Normalisation]) -> dict[str, Any]:

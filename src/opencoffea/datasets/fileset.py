@@ -33,6 +33,7 @@ class InputFile:
     dataset: str
     path: str
     treename: str | None = None
+    checksum: str | None = None  # "adler32:…" where the source states one (portal files)
 
 
 def resolve_files(config: AnalysisConfig, dataset: str) -> list[InputFile]:
@@ -45,7 +46,12 @@ def resolve_files(config: AnalysisConfig, dataset: str) -> list[InputFile]:
             "them under 'files:' instead"
         )
     if spec.generate is not None:
-        return [InputFile(dataset, str(p)) for p in generated_files(spec.generate, spec.kind)]
+        samples = spec.generate if isinstance(spec.generate, list) else [spec.generate]
+        return [
+            InputFile(dataset, str(path))
+            for sample in samples
+            for path in generated_files(sample, spec.kind)
+        ]
     paths: list[str] = []
     for pattern in spec.files or []:
         if pattern.startswith(_REMOTE):

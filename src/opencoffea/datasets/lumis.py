@@ -1,0 +1,82 @@
+"""Luminosity sections: the certified ("golden") mask applied to data, and the record of
+which (run, lumi section) pairs a run actually processed.
+
+The mask is coffea's ``LumiMask``, loaded once in the main process and shipped to the
+workers with the processor, so a worker needs neither the JSON file nor the portal.
+:class:`LumiSections` collects the pairs seen in processed data events; chunks' sets add
+up with ``+``, and :meth:`LumiSections.to_golden_json` writes them in the golden-JSON
+format a luminosity calculator (brilcalc) takes.
+
+Example:
+    >>> seen = LumiSections.from_events([1, 1, 1, 2], [5, 6, 8, 1])
+    >>> seen.to_golden_json()
+    {'1': [[5, 6], [8, 8]], '2': [[1, 1]]}
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from coffea.lumi_tools import LumiMask
+
+from ..errors import ConfigError
+
+__all__ = ["LumiMask", "LumiSections", "load_mask"]
+
+
+def _keys(runs: Iterable[int], lumis: Iterable[int]) -> np.ndarray:
+    runs = np.asarray(runs, dtype=np.uint64)
+    lumis = np.asarray(lumis, dtype=np.uint64)
+    return np.unique((runs << np.uint64(32)) | lumis)
+
+
+@dataclass
+class LumiSections:
+    """A set of (run, lumi section) pairs, kept as sorted unique 64-bit keys."""
+
+    keys: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint64))
+
+    @classmethod
+    def from_events(cls, runs: Iterable[int], lumis: Iterable[int]) -> LumiSections:
+        """The lumi sections of some events (duplicates collapse)."""
+        return cls(_keys(runs, lumis))
+
+    def __add__(self, other: LumiSections) -> LumiSections:
+        return LumiSections(np.union1d(self.keys, other.keys))
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, LumiSections) and np.array_equal(self.keys, other.keys)
+
+    def to_golden_json(self) -> dict[str, list[list[int]]]:
+        """``{run: [[first, last], ...]}`` with consecutive lumi sections merged into ranges."""
+        runs = (self.keys >> np.uint64(32)).astype(np.int64)
+        lumis = (self.keys & np.uint64(0xFFFFFFFF)).astype(np.int64)
+        out: dict[str, list[list[int]]] = {}
+        for run in np.unique(runs):
+            ls = lumis[runs == run]
+            breaks = np.flatnonzero(np.diff(ls) != 1)
+            starts = np.r_[ls[0], ls[breaks + 1]]
+            stops = np.r_[ls[breaks], ls[-1]]
+            out[str(run)] = [[int(a), int(b)] for a, b in zip(starts, stops, strict=True)]
+        return out
+
+
+def load_mask(path: str | Path, dataset: str) -> LumiMask:
+    """coffea's ``LumiMask`` of a golden-JSON file, with a clear error if it is unusable."""
+    path = Path(path)
+    try:
+        json.loads(path.read_text())
+    except FileNotFoundError:
+        raise ConfigError(f"dataset {dataset!r}: lumimask file {path} does not exist") from None
+    except (OSError, ValueError) as err:
+        raise ConfigError(
+            f"dataset {dataset!r}: lumimask file {path} is not a golden JSON: {err}"
+        ) from None
+    return LumiMask(str(path))
