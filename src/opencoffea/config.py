@@ -4,6 +4,9 @@ The models carry the rules (schema first, like correctionlib and pyhf): a mistak
 file is reported with the file, the line, the key path, what was given and what is
 allowed, with a "did you mean" where a near spelling exists. Unknown keys are errors.
 
+Top-level keys starting with ``x-`` are ignored: a place for YAML anchors (``&name``) that
+the rest of the file reuses (``*name``).
+
 Relative input paths in the file (``processor``, ``files``, ``lumimask``) are relative to
 the YAML file itself, so a configuration runs the same from any working directory.
 
@@ -210,7 +213,8 @@ class Dataset(_Model):
 
     files: list[str] | None = None
     record: Annotated[int | None, Field(gt=0)] = None
-    generate: GeneratedSample | None = None
+    # one synthetic sample, or several whose files together make the dataset (a mixture)
+    generate: GeneratedSample | list[GeneratedSample] | None = None
     treename: str | None = None
     kind: Literal["data", "mc"]
     xsec: Annotated[float | None, Field(gt=0)] = None
@@ -219,6 +223,14 @@ class Dataset(_Model):
     era: str | None = None
     lumimask: str | PortalRef | None = None
     metadata: dict[str, Any] = Field(default_factory=dict)
+    # Pre-made histograms instead of events: histogram → path in the files, or
+    # histogram → {category axis → {value → path}} (see opencoffea.datasets.premade).
+    read: dict[str, str | dict[str, dict[str, str]]] | None = None
+    # Σw to normalise with, where the files cannot tell (pre-made histograms: the number
+    # of generated events); otherwise Σ genEventSumw of the Runs trees.
+    sumw: Annotated[float | None, Field(gt=0)] = None
+    luminosity: Annotated[float | None, Field(gt=0)] = None  # pb^-1, if not the analysis's
+    pick: list[str] | None = None  # file-name globs selecting some files of a record
 
     @field_validator("files", mode="before")
     @classmethod
@@ -234,8 +246,12 @@ class Dataset(_Model):
                 "Data portal record) or 'generate' (a synthetic sample); "
                 f"given: {', '.join(sources) or 'none'}"
             )
+        if self.pick is not None and self.record is None:
+            raise ValueError("'pick' selects files of a 'record'; list 'files' directly instead")
+        if self.read is not None and self.generate is not None:
+            raise ValueError("'read' takes histograms from files; a generated sample has events")
         if self.kind == "data":
-            for key in ("xsec",):
+            for key in ("xsec", "sumw", "luminosity"):
                 if getattr(self, key) is not None:
                     raise ValueError(f"'{key}' is for simulation; data is never scaled")
             if self.scale != 1.0:
@@ -243,6 +259,11 @@ class Dataset(_Model):
         else:
             if self.xsec is None:
                 raise ValueError("simulation needs 'xsec' (pb) to be normalised")
+            if self.read is not None and self.sumw is None:
+                raise ValueError(
+                    "pre-made histograms carry no Σw: give 'sumw' (the number of generated "
+                    "events, or their Σ weights) to normalise them"
+                )
             if self.lumimask is not None:
                 raise ValueError("'lumimask' is for data; simulation has no lumi sections to mask")
         return self
@@ -295,7 +316,8 @@ class AnalysisConfig(_Model):
     """The whole YAML file of one analysis."""
 
     name: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.\-]+$")]
-    processor: Annotated[str, Field(pattern=r"^[^:]+:[A-Za-z_][A-Za-z0-9_]*$")]
+    # needed where a dataset has events; an analysis of pre-made histograms has none
+    processor: Annotated[str | None, Field(pattern=r"^[^:]+:[A-Za-z_][A-Za-z0-9_]*$")] = None
     luminosity: Annotated[float | None, Field(gt=0)] = None  # pb^-1
     portal: str | None = None
     datasets: Annotated[dict[str, Dataset], Field(min_length=1)]
@@ -321,8 +343,14 @@ class AnalysisConfig(_Model):
         These need the whole file, so they are checked after each part is valid.
         """
         problems: list[tuple[tuple, str]] = []
-        if self.luminosity is None and any(d.kind == "mc" for d in self.datasets.values()):
+        if self.processor is None and self.event_datasets():
+            problems.append(((), "'processor' is needed: datasets with events are analysed by it"))
+        if any(
+            d.kind == "mc" and not (d.luminosity or self.luminosity) for d in self.datasets.values()
+        ):
             problems.append(((), "'luminosity' (pb^-1) is needed to normalise the simulation"))
+        for name, spec in self.datasets.items():
+            problems += self._check_read(name, spec)
         groups = {d.group or name for name, d in self.datasets.items()}
         for name, plot in self.plots.items():
             histogram = plot.histogram or name
@@ -348,6 +376,50 @@ class AnalysisConfig(_Model):
                             )
                         )
         return problems
+
+    def _check_read(self, name: str, spec: Dataset) -> list[tuple[tuple, str]]:
+        """``read:`` must name booked histograms, their category axes and values."""
+        problems = []
+        for histogram, where in (spec.read or {}).items():
+            key = ("datasets", name, "read", histogram)
+            if histogram not in self.histograms:
+                problems.append(
+                    (key, "is not a booked histogram" + _did_you_mean(histogram, self.histograms))
+                )
+                continue
+            categories = {
+                a.name: a.categories
+                for a in self.histograms[histogram].axes
+                if isinstance(a, CategoryAxis)
+            }
+            if isinstance(where, str):
+                if categories:
+                    problems.append((key, f"give a path for each value of {', '.join(categories)}"))
+                continue
+            for axis, by_value in where.items():
+                if axis not in categories:
+                    problems.append(
+                        (
+                            (*key, axis),
+                            "is not a category axis of this histogram"
+                            + _did_you_mean(axis, categories),
+                        )
+                    )
+                    continue
+                for value in by_value:
+                    if value not in categories[axis]:
+                        problems.append(
+                            (
+                                (*key, axis, value),
+                                f"is not a category of {axis!r}"
+                                + _did_you_mean(value, categories[axis]),
+                            )
+                        )
+        return problems
+
+    def event_datasets(self) -> list[str]:
+        """The datasets whose input is events (not pre-made histograms)."""
+        return [name for name, d in self.datasets.items() if d.read is None]
 
     def base_dir(self) -> Path:
         """The directory relative input paths are resolved against (the YAML file's)."""
@@ -405,6 +477,9 @@ def parse_config(text: str, source: str | Path = "<string>") -> AnalysisConfig:
     data, lines = _load_yaml(text, str(source))
     if not isinstance(data, dict):
         raise ConfigError(f"{source}: the file must be a mapping of keys (name:, processor:, ...)")
+    # Top-level keys starting with "x-" are the file's own (a place for YAML anchors to be
+    # reused below, as in docker-compose): not configuration, so not validated.
+    data = {k: v for k, v in data.items() if not str(k).startswith("x-")}
     try:
         config = AnalysisConfig.model_validate(data)
     except ValidationError as err:

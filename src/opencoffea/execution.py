@@ -45,9 +45,10 @@ from .config import AnalysisConfig, Execution
 from .datasets import InputFile, RunSums, read_run_sums, resolve_files
 from .datasets.cache import cache_dir
 from .datasets.lumis import load_mask
+from .datasets.premade import PremadeInput, read_premade
 from .errors import InputFileError, OpenCoffeaError
 from .events import FileInfo, describe, events_from, open_file
-from .histograms import AnalysisError, Output
+from .histograms import AnalysisError, Output, book
 from .processor import Processor, load_processor
 
 __all__ = ["Chunk", "FileRecord", "RunResult", "run"]
@@ -85,6 +86,7 @@ class RunResult:
     inputs: dict[str, list[FileRecord]]
     execution: dict[str, Any]
     unread: list[dict[str, Any]] = field(default_factory=list)  # chunks left out by max_chunks
+    premade: dict[str, list[PremadeInput]] = field(default_factory=dict)  # read: datasets
 
     @property
     def events_in_input(self) -> int:
@@ -130,29 +132,42 @@ def run(
         chunksize=chunksize,
         max_chunks=max_chunks,
     )
-    processor = load_processor(config)(config, lumimasks=_lumimasks(config))
-    files = [f for name in config.datasets for f in resolve_files(config, name)]
+    with_events = config.event_datasets()
     started = time.perf_counter()
-    # coffea's executors draw their progress bars whatever their ``status``; quiet means quiet.
-    silence = contextlib.nullcontext() if status else contextlib.redirect_stdout(io.StringIO())
-    try:
-        with silence, _executor(settings, status) as make:
-            records = _prepass(files, make("Reading file metadata", "file"))
-            chunks, unread = _chunks(records, settings.chunksize, settings.max_chunks)
-            output = _process(chunks, processor, make("Processing", "chunk"))
-    finally:
-        _OPEN_FILES.close_all()  # those this process kept open (the iterative executor's)
+    records: list[FileRecord] = []
+    chunks: list[Chunk] = []
+    unread: list[dict[str, Any]] = []
+    output = Output(histograms=book(config.histograms))
+    if with_events:
+        processor = load_processor(config)(config, lumimasks=_lumimasks(config))
+        files = [f for name in with_events for f in resolve_files(config, name)]
+        # coffea's executors draw progress bars whatever their ``status``; quiet means quiet.
+        quiet = contextlib.nullcontext() if status else contextlib.redirect_stdout(io.StringIO())
+        try:
+            with quiet, _executor(settings, status) as make:
+                records = _prepass(files, make("Reading file metadata", "file"))
+                chunks, unread = _chunks(records, settings.chunksize, settings.max_chunks)
+                output = _process(chunks, processor, make("Processing", "chunk"))
+        finally:
+            _OPEN_FILES.close_all()  # those this process kept open (the iterative executor's)
+        output = processor.postprocess(output)
+        _check_accounting(output, chunks)
+    premade: dict[str, list[PremadeInput]] = {}
+    for name in config.datasets:
+        if name not in with_events:
+            paths = [f.path for f in resolve_files(config, name)]
+            histograms, premade[name] = read_premade(config, name, paths)
+            output = output + histograms
     elapsed = time.perf_counter() - started
-    output = processor.postprocess(output)
-    _check_accounting(output, chunks)
 
-    inputs: dict[str, list[FileRecord]] = {name: [] for name in config.datasets}
+    inputs: dict[str, list[FileRecord]] = {name: [] for name in with_events}
     for record in records:
         inputs[record.dataset].append(record)
     return RunResult(
         config=config,
         output=output,
         inputs=inputs,
+        premade=premade,
         unread=unread,
         execution={
             "executor": settings.executor,

@@ -97,6 +97,17 @@ def normalise(run: RunResult) -> dict[str, Normalisation]:
         if spec.kind == "data":
             result[name] = Normalisation(name, "data", 1.0)
             continue
+        luminosity = spec.luminosity or config.luminosity
+        if spec.sumw is not None:  # given in the YAML: what the files cannot tell
+            factor = spec.xsec * luminosity * spec.scale / spec.sumw
+            files = [
+                {"file": p.file, "sumw": None, "source": "sumw: in the configuration"}
+                for p in run.premade.get(name, [])
+            ]
+            result[name] = Normalisation(
+                name, "mc", factor, spec.sumw, spec.xsec, luminosity, spec.scale, files
+            )
+            continue
         files = []
         for record in run.inputs[name]:
             path = record.info.path
@@ -108,9 +119,9 @@ def normalise(run: RunResult) -> dict[str, Normalisation]:
                 why = "file not read completely" if path in incomplete else "no Runs sums"
                 files.append({"file": path, "sumw": read_sumw, "source": f"Σ genWeight ({why})"})
         sumw = float(sum(f["sumw"] for f in files))
-        factor = spec.xsec * config.luminosity * spec.scale / sumw if sumw else 0.0
+        factor = spec.xsec * luminosity * spec.scale / sumw if sumw else 0.0
         result[name] = Normalisation(
-            name, "mc", factor, sumw, spec.xsec, config.luminosity, spec.scale, files
+            name, "mc", factor, sumw, spec.xsec, luminosity, spec.scale, files
         )
     return result
 
@@ -200,7 +211,19 @@ def _write_lumis(directory: Path, run: RunResult) -> dict[str, dict[str, Any]]:
 
 def _manifest(run: RunResult, norms: dict[str, Normalisation]) -> dict[str, Any]:
     config = run.config
-    inputs = {}
+    inputs: dict[str, Any] = {}
+    for name, reads in run.premade.items():
+        spec = config.datasets[name]
+        inputs[name] = {
+            "kind": spec.kind,
+            "group": config.group_of(name),
+            "xsec_pb": spec.xsec,
+            "scale": spec.scale,
+            "luminosity_pb": norms[name].luminosity,
+            "sumw": norms[name].sumw,
+            "normalisation": norms[name].factor,
+            "premade_histograms": [asdict(r) for r in reads],
+        }
     for name, records in run.inputs.items():
         spec = config.datasets[name]
         norm = norms[name]
@@ -210,6 +233,7 @@ def _manifest(run: RunResult, norms: dict[str, Normalisation]) -> dict[str, Any]
             "group": config.group_of(name),
             "xsec_pb": spec.xsec,
             "scale": spec.scale,
+            "luminosity_pb": norm.luminosity,
             "sumw": norm.sumw,
             "normalisation": norm.factor,
             "events": sum(r.info.num_entries for r in records),
