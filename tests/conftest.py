@@ -40,3 +40,18 @@ def sample_cache(tmp_path_factory):
 def nanoaod():
     """``nanoaod("nano_dy.root")`` → path of a real NanoAOD file, or skip."""
     return lambda name: real_file("nanoaod", name)
+
+
+@pytest.fixture
+def portal_server(monkeypatch, tmp_path):
+    """A stand-in CERN Open Data portal on 127.0.0.1 (see ``tests/portal_server.py``).
+
+    The test gets its own cache directory, so nothing resolved by another test is reused.
+    """
+    from .portal_server import StandInPortal
+
+    for part in ("opendata", "nanoaod", "lumimasks"):
+        real_file(part)
+    monkeypatch.setenv("OPENCOFFEA_CACHE", str(tmp_path / "cache"))
+    with StandInPortal(TESTDATA) as server:
+        yield server

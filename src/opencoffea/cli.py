@@ -10,6 +10,8 @@ failed; 4 when a run finished but left events unread on purpose (``--max-chunks`
 Example:
     $ opencoffea run configs/dimuon_demo.yaml --executor futures --workers 2
     $ opencoffea inspect nano_dy.root Muon
+    $ opencoffea datasets search DoubleMuon --year 2016 --format nanoaod
+    $ opencoffea datasets download 30555 --to data/DoubleMuon --max-files 2
 """
 
 from __future__ import annotations
@@ -66,6 +68,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--max-chunks", type=int, help="at most this many chunks per dataset")
     run.add_argument("--output", type=Path, help="result directory (default results/NAME)")
     run.add_argument("--quiet", action="store_true", help="no progress bars")
+    run.add_argument("--server", help="CERN Open Data portal for record: datasets")
+    run.add_argument("--refresh", action="store_true", help="ask the portal again for records")
     run.set_defaults(handler=_run)
 
     check = sub.add_parser("check", help="validate a YAML file without running it")
@@ -88,7 +92,44 @@ def _parser() -> argparse.ArgumentParser:
         "--compression", choices=["lzma", "zstd", "lz4", "zlib", "none"], default="lzma"
     )
     generate.set_defaults(handler=_generate)
+
+    _datasets_parser(sub)
     return parser
+
+
+def _datasets_parser(sub: argparse._SubParsersAction) -> None:
+    """``opencoffea datasets ACTION``: the CERN Open Data portal (search, show, files, download)."""
+    portal = argparse.ArgumentParser(add_help=False)
+    portal.add_argument("--server", help="portal URL (default $OPENCOFFEA_PORTAL or the CERN one)")
+    portal.add_argument("--refresh", action="store_true", help="ask the portal, not the cache")
+    datasets = sub.add_parser("datasets", help="find and fetch CERN Open Data portal records")
+    datasets.set_defaults(handler=lambda args: _help(datasets))
+    actions = datasets.add_subparsers(dest="action", metavar="ACTION")
+
+    search = actions.add_parser("search", parents=[portal], help="search the portal's records")
+    search.add_argument("text", help="words to find, e.g. 'DoubleMuon Run2016H'")
+    search.add_argument("--experiment", help="e.g. CMS")
+    search.add_argument("--type", help="e.g. Dataset, or Dataset::Simulated")
+    search.add_argument("--year", help="year the data were taken, e.g. 2016")
+    search.add_argument("--format", help="file format, e.g. nanoaod, nanoaodsim, aod")
+    search.add_argument("--size", type=int, default=20, help="at most this many records")
+    search.set_defaults(handler=_datasets_search)
+
+    show = actions.add_parser("show", parents=[portal], help="what a record holds")
+    show.add_argument("recid", type=int)
+    show.set_defaults(handler=_datasets_show)
+
+    files = actions.add_parser("files", parents=[portal], help="the file URLs of a record")
+    files.add_argument("recid", type=int)
+    files.add_argument("--protocol", choices=["https", "root"], default="https")
+    files.set_defaults(handler=_datasets_files)
+
+    download = actions.add_parser("download", parents=[portal], help="download, verified")
+    download.add_argument("recid", type=int)
+    download.add_argument("--to", type=Path, required=True, help="directory for the files")
+    download.add_argument("--max-files", type=int, help="only the first N files")
+    download.add_argument("--quiet", action="store_true", help="no progress bar")
+    download.set_defaults(handler=_datasets_download)
 
 
 # ---------------------------------------------------------------------------- commands
@@ -108,15 +149,22 @@ def _run(args: argparse.Namespace) -> int:
         chunksize=args.chunksize,
         max_chunks=args.max_chunks,
         status=not args.quiet,
+        server=args.server,
+        refresh=args.refresh,
     )
     directory = write_result(result, args.output)
     _print_summary(result, normalise(result))
     seconds = result.execution["seconds"]
     rate = result.events_processed / seconds if seconds else 0.0
-    console.print(
+    done = (
         f"{result.events_processed:,} events in {seconds:.1f} s ({rate:,.0f} events/s) "
-        f"with {result.execution['executor']}; results in [bold]{directory}[/]"
+        f"with {result.execution['executor']}"
+        if result.inputs
+        else f"{sum(map(len, result.premade.values()))} pre-made histograms read"
     )
+    console.print(f"{done}; results in [bold]{directory}[/]")
+    for warning in result.warnings:
+        console.print(f"[yellow]warning:[/] {warning}", soft_wrap=True)
     if result.output.failures:
         failures = result.output.failures
         console.print(
@@ -144,22 +192,30 @@ def _print_summary(result, norms) -> None:
     for column in ("dataset", "kind", "group", "files", "events", "Σw", "selected", "scale"):
         justify = "left" if column in ("dataset", "kind", "group") else "right"
         table.add_column(column, justify=justify)
-    for name, records in result.inputs.items():
+    for name in result.config.datasets:
         norm = norms[name]
-        cutflow = result.output.cutflows.get(name)
-        selected = list(cutflow.entries.values())[-1][0] if cutflow and cutflow.entries else 0
-        events = sum(r.info.num_entries for r in records)
+        if name in result.premade:  # pre-made histograms: files, no events
+            files = len({r.file for r in result.premade[name]})
+            events = selected = "—"
+        else:
+            records = result.inputs[name]
+            cutflow = result.output.cutflows.get(name)
+            last = list(cutflow.entries.values())[-1][0] if cutflow and cutflow.entries else 0
+            files = len(records)
+            events = f"{sum(r.info.num_entries for r in records):,}"
+            selected = f"{last:,}"
         table.add_row(
             name,
             norm.kind,
             result.config.group_of(name),
-            str(len(records)),
-            f"{events:,}",
+            str(files),
+            events,
             "—" if norm.sumw is None else f"{norm.sumw:.6g}",
-            f"{selected:,}",
+            selected,
             f"{norm.factor:.4g}",
         )
-    Console(highlight=False).print(table)
+    # a wide table stays whole in a log or a pipe (rich would fold it to 80 columns)
+    Console(highlight=False, width=None if sys.stdout.isatty() else 160).print(table)
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -203,6 +259,118 @@ def _generate(args: argparse.Namespace) -> int:
     )
     console.print(f"wrote {args.events:,} {args.kind} events of {args.process} to {path}")
     return 0
+
+
+# ---------------------------------------------------------------------------- datasets
+
+
+def _help(parser: argparse.ArgumentParser) -> int:
+    parser.print_help()
+    return EXIT_ERROR
+
+
+def _portal(args: argparse.Namespace):
+    from .datasets.portal import Portal
+
+    return Portal(args.server, refresh=args.refresh)
+
+
+def _datasets_search(args: argparse.Namespace) -> int:
+    hits = _portal(args).search(
+        args.text,
+        experiment=args.experiment,
+        type=args.type,
+        year=args.year,
+        format=args.format,
+        size=args.size,
+    )
+    if not hits:
+        console.print(f"no record matches {args.text!r} with these filters")
+        return 0
+    table = Table(title=f"{len(hits)} record(s) matching {args.text!r}")
+    for column in ("recid", "title", "type", "year", "events", "files", "size"):
+        left = column in ("title", "type")
+        # Dataset titles have no spaces: fold them rather than cut the part that tells them apart.
+        table.add_column(column, justify="left" if left else "right", overflow="fold")
+    for hit in hits:
+        kind = " ".join(filter(None, [hit.type, f"({hit.kind})" if hit.kind else None]))
+        table.add_row(
+            str(hit.recid),
+            hit.title,
+            kind or "—",
+            hit.year or "—",
+            _count(hit.number_events),
+            _count(hit.number_files),
+            _bytes(hit.size),
+        )
+    Console(highlight=False).print(table)
+    return 0
+
+
+def _datasets_show(args: argparse.Namespace) -> int:
+    record = _portal(args).record(args.recid)
+    table = Table(title=f"record {record.recid}", show_header=False)
+    table.add_column(style="bold")
+    table.add_column()
+    validated = ", ".join(map(str, record.validated_runs))
+    xsec = record.cross_section_pb
+    for key, value in (
+        ("title", record.title),
+        ("DOI", record.doi),
+        ("experiment", record.experiment),
+        ("type", " ".join(filter(None, [record.type, record.kind and f"({record.kind})"]))),
+        ("year", record.year),
+        ("events", _count(record.number_events)),
+        ("files", f"{_count(record.number_files)} ({len(record.files)} resolved)"),
+        ("size", _bytes(record.size)),
+        ("validated runs", f"record {validated}" if validated else None),
+        ("cross section", f"{xsec:g} pb" if xsec is not None else None),
+    ):
+        table.add_row(key, value or "—")
+    Console(highlight=False).print(table)
+    return 0
+
+
+def _datasets_files(args: argparse.Namespace) -> int:
+    portal = _portal(args)
+    for file in portal.record(args.recid).files:
+        print(portal.url(file, args.protocol))  # plain lines, for `> files.txt` or xargs
+    return 0
+
+
+def _datasets_download(args: argparse.Namespace) -> int:
+    from .datasets.download import download
+
+    portal = _portal(args)
+    record = portal.record(args.recid)
+    paths = download(
+        record, args.to, max_files=args.max_files, portal=portal, progress=not args.quiet
+    )
+    size = sum(p.stat().st_size for p in paths)
+    unchecked = sum(1 for f in record.files[: len(paths)] if not f.checksum)
+    console.print(
+        f"{len(paths)} file(s) of record {record.recid} ({_bytes(size)}) in [bold]{args.to}[/], "
+        + (
+            "verified by adler32"
+            if not unchecked
+            else f"[yellow]{unchecked} unverified: the record gives no checksum[/]"
+        )
+    )
+    return 0
+
+
+def _count(number: int | None) -> str:
+    return "—" if number is None else f"{number:,}"
+
+
+def _bytes(size: int | None) -> str:
+    if size is None:
+        return "—"
+    value, units = float(size), ["B", "kB", "MB", "GB", "TB"]
+    while value >= 1000 and len(units) > 1:
+        value /= 1000
+        units.pop(0)
+    return f"{value:,.0f} B" if units[0] == "B" else f"{value:,.1f} {units[0]}"
 
 
 if __name__ == "__main__":  # pragma: no cover

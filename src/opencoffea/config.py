@@ -221,7 +221,8 @@ class Dataset(_Model):
     scale: Annotated[float, Field(gt=0)] = 1.0
     group: str | None = None
     era: str | None = None
-    lumimask: str | PortalRef | None = None
+    # a golden JSON (path or portal record); false: none, even if the record names one
+    lumimask: str | PortalRef | Literal[False] | None = None
     metadata: dict[str, Any] = Field(default_factory=dict)
     # Pre-made histograms instead of events: histogram → path in the files, or
     # histogram → {category axis → {value → path}} (see opencoffea.datasets.premade).

@@ -37,3 +37,11 @@ class InputFileError(OpenCoffeaError):
 
 class ProcessorLoadError(OpenCoffeaError):
     """The processor named in a configuration cannot be imported or is not a Processor."""
+
+
+class PortalError(OpenCoffeaError):
+    """The CERN Open Data portal cannot give what was asked; the message names server and record.
+
+    An unknown record, a portal that cannot be reached, an answer that is not a record, a
+    download whose checksum does not match: each says what to do (--server, --refresh, retry).
+    """

@@ -41,10 +41,13 @@ from typing import Any
 import cloudpickle
 from coffea.processor import DaskExecutor, FuturesExecutor, IterativeExecutor
 
-from .config import AnalysisConfig, Execution
+from .config import AnalysisConfig, Execution, PortalRef
 from .datasets import InputFile, RunSums, read_run_sums, resolve_files
 from .datasets.cache import cache_dir
+from .datasets.download import golden_json
+from .datasets.fileset import portal_for, record_files
 from .datasets.lumis import load_mask
+from .datasets.portal import Portal, Record
 from .datasets.premade import PremadeInput, read_premade
 from .errors import InputFileError, OpenCoffeaError
 from .events import FileInfo, describe, events_from, open_file
@@ -87,6 +90,8 @@ class RunResult:
     execution: dict[str, Any]
     unread: list[dict[str, Any]] = field(default_factory=list)  # chunks left out by max_chunks
     premade: dict[str, list[PremadeInput]] = field(default_factory=dict)  # read: datasets
+    sources: dict[str, dict[str, Any]] = field(default_factory=dict)  # records, lumi masks
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def events_in_input(self) -> int:
@@ -122,8 +127,15 @@ def run(
     chunksize: int | None = None,
     max_chunks: int | None = None,
     status: bool = True,
+    server: str | None = None,
+    refresh: bool = False,
 ) -> RunResult:
-    """Run the analysis of ``config``; keyword arguments override its ``execution:`` block."""
+    """Run the analysis of ``config``; keyword arguments override its ``execution:`` block.
+
+    ``server`` is the CERN Open Data portal for ``record:`` datasets (else the YAML's
+    ``portal:``, else ``OPENCOFFEA_PORTAL``, else opendata.cern.ch); ``refresh`` asks it
+    again for records already in the cache.
+    """
     settings = _settings(
         config.execution,
         executor=executor,
@@ -138,9 +150,11 @@ def run(
     chunks: list[Chunk] = []
     unread: list[dict[str, Any]] = []
     output = Output(histograms=book(config.histograms))
+    portal = _portal(config, server, refresh)
+    sources = _Sources(config, portal)
     if with_events:
-        processor = load_processor(config)(config, lumimasks=_lumimasks(config))
-        files = [f for name in with_events for f in resolve_files(config, name)]
+        processor = load_processor(config)(config, lumimasks=sources.lumimasks(with_events))
+        files = [f for name in with_events for f in sources.files(name)]
         # coffea's executors draw progress bars whatever their ``status``; quiet means quiet.
         quiet = contextlib.nullcontext() if status else contextlib.redirect_stdout(io.StringIO())
         try:
@@ -152,10 +166,11 @@ def run(
             _OPEN_FILES.close_all()  # those this process kept open (the iterative executor's)
         output = processor.postprocess(output)
         _check_accounting(output, chunks)
+        sources.check_events(records)
     premade: dict[str, list[PremadeInput]] = {}
     for name in config.datasets:
         if name not in with_events:
-            paths = [f.path for f in resolve_files(config, name)]
+            paths = [f.path for f in sources.files(name)]
             histograms, premade[name] = read_premade(config, name, paths)
             output = output + histograms
     elapsed = time.perf_counter() - started
@@ -169,6 +184,8 @@ def run(
         inputs=inputs,
         premade=premade,
         unread=unread,
+        sources=sources.described,
+        warnings=sources.warnings,
         execution={
             "executor": settings.executor,
             "workers": settings.workers,
@@ -181,18 +198,83 @@ def run(
     )
 
 
-def _lumimasks(config: AnalysisConfig) -> dict[str, Any]:
-    """The golden-JSON mask of each data dataset that names one, loaded here once."""
-    masks = {}
-    for name, spec in config.datasets.items():
-        if isinstance(spec.lumimask, str):
-            masks[name] = load_mask(config.resolve(spec.lumimask), name)
-        elif spec.lumimask is not None:
-            raise OpenCoffeaError(
-                f"dataset {name!r}: 'lumimask: {{record: {spec.lumimask.record}}}' needs the "
-                "CERN Open Data portal client; give the path of the golden JSON instead"
-            )
-    return masks
+def _portal(config: AnalysisConfig, server: str | None, refresh: bool) -> Portal | None:
+    """A portal client, where a dataset or a lumi mask names a record."""
+    needed = any(
+        d.record is not None or isinstance(d.lumimask, PortalRef) for d in config.datasets.values()
+    )
+    return portal_for(config, server, refresh) if needed else None
+
+
+class _Sources:
+    """Where each dataset's files and lumi mask come from, resolved once in this process.
+
+    It keeps what the manifest should say of each source (record, title, DOI, golden JSON)
+    and the warnings found on the way (event counts that differ from the record's).
+    """
+
+    def __init__(self, config: AnalysisConfig, portal: Portal | None) -> None:
+        self.config = config
+        self.portal = portal
+        self.records: dict[str, Record] = {}
+        self.described: dict[str, dict[str, Any]] = {}
+        self.warnings: list[str] = []
+
+    def files(self, dataset: str) -> list[InputFile]:
+        spec = self.config.datasets[dataset]
+        if spec.record is None:
+            return resolve_files(self.config, dataset)
+        record, files = record_files(self.config, dataset, self.portal)
+        self.records[dataset] = record
+        self.described.setdefault(dataset, {}).update(
+            record=record.recid,
+            title=record.title,
+            doi=record.doi,
+            server=self.portal.server,
+            number_events=record.number_events,
+            files_in_record=len(record.files),
+            files_used=len(files),
+        )
+        return files
+
+    def lumimasks(self, datasets: list[str]) -> dict[str, Any]:
+        """The golden-JSON mask of each data dataset: the YAML's, else its record's."""
+        masks = {}
+        for name in datasets:
+            spec = self.config.datasets[name]
+            if spec.kind != "data" or spec.lumimask is False:
+                continue
+            if isinstance(spec.lumimask, str):
+                path, origin = self.config.resolve(spec.lumimask), spec.lumimask
+            elif isinstance(spec.lumimask, PortalRef):
+                path = golden_json(spec.lumimask.record, portal=self.portal)
+                origin = f"record {spec.lumimask.record}"
+            elif spec.record is not None and self._record(name).validated_runs:
+                recid = self._record(name).validated_runs[0]
+                path = golden_json(recid, portal=self.portal)
+                origin = f"record {recid} (the validated runs record {spec.record} names)"
+            else:
+                continue
+            masks[name] = load_mask(path, name)
+            self.described.setdefault(name, {}).update(lumimask=origin, lumimask_file=str(path))
+        return masks
+
+    def _record(self, dataset: str) -> Record:
+        if dataset not in self.records:
+            self.files(dataset)
+        return self.records[dataset]
+
+    def check_events(self, records: list[FileRecord]) -> None:
+        """Warn where a whole record's files hold other than the events the record states."""
+        for name, record in self.records.items():
+            if self.config.datasets[name].pick is not None or not record.number_events:
+                continue
+            found = sum(r.info.num_entries for r in records if r.dataset == name)
+            if found != record.number_events:
+                self.warnings.append(
+                    f"dataset {name!r}: the files of record {record.recid} hold {found:,} "
+                    f"events, the record states {record.number_events:,}"
+                )
 
 
 def _settings(base: Execution, **overrides: Any) -> Execution:

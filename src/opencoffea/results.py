@@ -275,6 +275,8 @@ def _manifest(run: RunResult, norms: dict[str, Normalisation]) -> dict[str, Any]
             "unread": run.events_unread,
         },
         "complete": run.complete,
+        "warnings": run.warnings,
+        "sources": run.sources,
         "inputs": inputs,
         "cutflows": {ds: cf.as_list() for ds, cf in sorted(run.output.cutflows.items())},
         "failures": sorted(

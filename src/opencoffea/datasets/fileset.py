@@ -12,6 +12,7 @@ Example:
 
 from __future__ import annotations
 
+import fnmatch
 import glob
 import os
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from pathlib import Path
 from ..config import AnalysisConfig, GeneratedSample
 from ..errors import ConfigError
 from .cache import cache_dir
+from .portal import Portal, Record
 
 __all__ = ["InputFile", "resolve_files"]
 
@@ -36,15 +38,17 @@ class InputFile:
     checksum: str | None = None  # "adler32:…" where the source states one (portal files)
 
 
-def resolve_files(config: AnalysisConfig, dataset: str) -> list[InputFile]:
-    """The files of one dataset of ``config``, globs expanded, in a stable order."""
+def resolve_files(
+    config: AnalysisConfig, dataset: str, portal: Portal | None = None
+) -> list[InputFile]:
+    """The files of one dataset of ``config``, globs expanded, in a stable order.
+
+    A ``record:`` dataset asks ``portal`` (a :class:`~opencoffea.datasets.portal.Portal`;
+    by default the configuration's server) for the record's files, ``pick:`` filtering them.
+    """
     spec = config.datasets[dataset]
     if spec.record is not None:
-        raise ConfigError(
-            f"dataset {dataset!r}: 'record: {spec.record}' needs the CERN Open Data portal "
-            "client, which this version does not have yet; download the files and list "
-            "them under 'files:' instead"
-        )
+        return record_files(config, dataset, portal or portal_for(config))[1]
     if spec.generate is not None:
         samples = spec.generate if isinstance(spec.generate, list) else [spec.generate]
         return [
@@ -65,6 +69,30 @@ def resolve_files(config: AnalysisConfig, dataset: str) -> list[InputFile]:
     seen: set[str] = set()
     unique = [p for p in paths if not (p in seen or seen.add(p))]
     return [InputFile(dataset, p, spec.treename) for p in unique]
+
+
+def portal_for(config: AnalysisConfig, server: str | None = None, refresh: bool = False) -> Portal:
+    """The portal client of a configuration: ``server``, else its ``portal:``, else the default."""
+    return Portal(server or config.portal, refresh=refresh)
+
+
+def record_files(
+    config: AnalysisConfig, dataset: str, portal: Portal
+) -> tuple[Record, list[InputFile]]:
+    """A ``record:`` dataset's record and its files (``pick:`` applied), read over HTTPS."""
+    spec = config.datasets[dataset]
+    record = portal.dataset(spec.record)
+    files = list(record.files)
+    if spec.pick is not None:
+        files = [f for f in files if any(fnmatch.fnmatch(f.name, p) for p in spec.pick)]
+        if not files:
+            names = ", ".join(f.name for f in record.files[:8])
+            raise ConfigError(
+                f"dataset {dataset!r}: no file of record {record.recid} matches pick "
+                f"{spec.pick}; its files: {names}{', ...' if len(record.files) > 8 else ''}"
+            )
+    inputs = [InputFile(dataset, portal.url(f), spec.treename, f.checksum) for f in files]
+    return record, inputs
 
 
 def generated_files(sample: GeneratedSample, kind: str) -> list[Path]:
