@@ -321,6 +321,9 @@ class AnalysisConfig(_Model):
     processor: Annotated[str | None, Field(pattern=r"^[^:]+:[A-Za-z_][A-Za-z0-9_]*$")] = None
     luminosity: Annotated[float | None, Field(gt=0)] = None  # pb^-1
     portal: str | None = None
+    # how record files are read: HTTPS from the portal's server (default: needs nothing
+    # more than uproot), or XRootD from eospublic (needs the fsspec-xrootd extra)
+    protocol: Literal["https", "root"] = "https"
     datasets: Annotated[dict[str, Dataset], Field(min_length=1)]
     histograms: dict[str, Histogram] = Field(default_factory=dict)
     plots: dict[str, Plot] = Field(default_factory=dict)

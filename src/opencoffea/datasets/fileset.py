@@ -91,7 +91,10 @@ def record_files(
                 f"dataset {dataset!r}: no file of record {record.recid} matches pick "
                 f"{spec.pick}; its files: {names}{', ...' if len(record.files) > 8 else ''}"
             )
-    inputs = [InputFile(dataset, portal.url(f), spec.treename, f.checksum) for f in files]
+    inputs = [
+        InputFile(dataset, portal.url(f, config.protocol), spec.treename, f.checksum)
+        for f in files
+    ]
     return record, inputs
 
 
