@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
 import uproot
 
-from opencoffea import load_config, run
+from opencoffea import load_config, run, write_result
 from opencoffea.cli import main
 from opencoffea.samples import generate
 
@@ -128,3 +129,42 @@ def test_unreachable_portal_is_a_clear_error(served, tmp_path, capsys, monkeypat
     assert main(["run", str(analysis(tmp_path)), "--server", url, "--quiet"]) == 1
     err = capsys.readouterr().err
     assert "127.0.0.1" in err and "Traceback" not in err
+
+
+def test_the_2012_higgs_configuration_runs_on_portal_records(portal_server, tmp_path):
+    """configs/higgs4l_2012.yaml as shipped, its records 12361–12368 served with generated
+    reduced-format ("outreach") files: resolution, HTTP reading, normalisation, channels."""
+    samples = {
+        12361: ("hzz4l", "mc", 400),
+        12362: ("zz4l", "mc", 500),
+        12363: ("zz4l", "mc", 500),
+        12364: ("zz4l", "mc", 500),
+        12365: ("zz4l", "data", 300),
+        12366: ("hzz4l", "data", 300),
+        12367: ("zz4l", "data", 300),
+        12368: ("hzz4l", "data", 300),
+    }
+    for recid, (process, kind, events) in samples.items():
+        path = generate(
+            process, tmp_path / f"{recid}.root", events, seed=recid, kind=kind, format="outreach"
+        )
+        portal_server.serve_record(
+            recid, [path], simulated=kind == "mc", number_events=events, validated=()
+        )
+    config = load_config(Path(__file__).resolve().parents[1] / "configs" / "higgs4l_2012.yaml")
+    result = run(
+        config, server=portal_server.url, executor="iterative", chunksize=250, status=False
+    )
+    assert result.complete and result.warnings == []
+    assert result.events_processed == sum(n for _, _, n in samples.values())
+    m4l = result.output.histograms["m4l"]
+    for dataset in ("Run2012B_DoubleMuParked", "Run2012C_DoubleMuParked"):
+        assert m4l[{"dataset": dataset, "systematic": "nominal", "channel": "4e"}].sum().value == 0
+        assert m4l[{"dataset": dataset, "systematic": "nominal", "channel": "4mu"}].sum().value > 0
+    directory = write_result(result, tmp_path / "out")
+    manifest = json.loads((directory / "manifest.json").read_text())
+    higgs = manifest["inputs"]["SMHiggsToZZTo4L"]
+    assert higgs["sumw"] == 400  # no generator weights in these files: events read
+    assert higgs["normalisation"] == pytest.approx(0.0065 * 11580.0 / 400)
+    assert manifest["sources"]["Run2012B_DoubleMuParked"]["record"] == 12365
+    assert "lumimask" not in manifest["sources"]["Run2012B_DoubleMuParked"]
