@@ -1,0 +1,111 @@
+"""Finding, loading and evaluating correctionlib payloads.
+
+Payloads follow the JSON-POG layout, ``POG/<POG>/<era>/<file>.json.gz``, under a root
+directory: a checkout of ``jsonpog-integration`` (CVMFS, say), the portal's open-data copy
+(record 12508), or the project's own ``corrections/`` directory. A payload is loaded once
+per process and kept: loading a JME file takes a good fraction of a second, a chunk must
+not pay it.
+
+A correction is evaluated by the *names* of its declared inputs, not by position: the same
+key can take different inputs in different payload versions (``muon_Z.json.gz`` has
+``(year, abseta, pt, ValType)`` in one and ``(abseta, pt, "nominal"|"systup"|...)`` in
+another). Inputs the caller gives and the correction does not declare are ignored;
+declared inputs the caller does not give are an error that lists what is needed.
+
+Example:
+    >>> path = payload_path(root, "LUM", "2016postVFP_UL", "puWeights.json.gz")  # doctest: +SKIP
+    >>> pileup = load_payload(path)["Collisions16_UltraLegacy_goldenJSON"]  # doctest: +SKIP
+    >>> evaluate(pileup, NumTrueInteractions=n, weights="nominal")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import awkward as ak
+import correctionlib
+import numpy as np
+
+from ..errors import OpenCoffeaError
+
+__all__ = ["CorrectionError", "correction", "evaluate", "load_payload", "payload_path"]
+
+
+class CorrectionError(OpenCoffeaError):
+    """A payload or a correction that cannot be used as asked, with what to do."""
+
+
+_LOADED: dict[str, correctionlib.CorrectionSet] = {}  # per process: path → CorrectionSet
+
+
+def payload_path(root: str | os.PathLike, pog: str, era: str, name: str) -> Path:
+    """``root/POG/<pog>/<era>/<name>``, the JSON-POG layout, checked to exist."""
+    path = Path(root) / "POG" / pog / era / name
+    if not path.is_file():
+        raise CorrectionError(
+            f"no payload {path}: fetch the era's payloads (opencoffea corrections fetch ERA) "
+            "or point corrections to a jsonpog-integration checkout"
+        )
+    return path
+
+
+def load_payload(path: str | os.PathLike) -> correctionlib.CorrectionSet:
+    """The CorrectionSet of a payload file, loaded once per process."""
+    key = str(Path(path).resolve())
+    cset = _LOADED.get(key)
+    if cset is None:
+        try:
+            cset = correctionlib.CorrectionSet.from_file(key)
+        except Exception as err:  # correctionlib's own errors for a bad or missing file
+            raise CorrectionError(f"{path}: not a correctionlib payload: {err}") from None
+        _LOADED[key] = cset
+    return cset
+
+
+def correction(cset: correctionlib.CorrectionSet, key: str) -> Any:
+    """A correction or compound correction of a set by name, with a clear error if absent."""
+    # membership through keys(): CorrectionSet's own ``in`` raises for an absent key
+    if key in set(cset.keys()):
+        return cset[key]
+    if key in set(cset.compound.keys()):
+        return cset.compound[key]
+    import difflib
+
+    names = [*cset.keys(), *cset.compound.keys()]
+    close = difflib.get_close_matches(key, names, n=3)
+    raise CorrectionError(
+        f"no correction {key!r} in the payload"
+        + (f" (did you mean {', '.join(map(repr, close))}?)" if close else "")
+    )
+
+
+def evaluate(corr: Any, **inputs: Any) -> Any:
+    """Evaluate a correction with inputs given by name; jagged arrays keep their structure.
+
+    Numbers, strings and numpy arrays are passed as they are; an awkward array is flattened
+    for correctionlib and the result given back with the array's list structure (all the
+    jagged inputs of one call must share it).
+    """
+    names = [i.name for i in corr.inputs]
+    missing = [n for n in names if n not in inputs]
+    if missing:
+        raise CorrectionError(
+            f"correction {corr.name!r} needs inputs {names}; not given: {missing}"
+        )
+    counts = None
+    args = []
+    for name in names:
+        value = inputs[name]
+        if isinstance(value, ak.Array):
+            if value.ndim > 1:
+                these = ak.num(value, axis=1)
+                counts = these if counts is None else counts
+                value = ak.flatten(value, axis=1)
+            value = ak.to_numpy(value)
+        args.append(value)
+    result = corr.evaluate(*args)
+    if counts is not None:
+        return ak.unflatten(np.asarray(result), counts)
+    return result
