@@ -187,11 +187,7 @@ def run(
         sources=sources.described,
         warnings=sources.warnings,
         execution={
-            "executor": settings.executor,
-            "workers": settings.workers,
-            "scheduler": settings.scheduler,
-            "chunksize": settings.chunksize,
-            "max_chunks": settings.max_chunks,
+            **settings.model_dump(),
             "chunks": len(chunks),
             "seconds": round(elapsed, 3),
         },
@@ -515,12 +511,7 @@ class _ChunkFunction:
                 info,
                 entry_start=chunk.entry_start,
                 entry_stop=chunk.entry_stop,
-                metadata={
-                    "dataset": chunk.dataset,
-                    "filename": info.path,
-                    "entrystart": chunk.entry_start,
-                    "entrystop": chunk.entry_stop,
-                },
+                metadata={"dataset": chunk.dataset},  # file and entry range: events_from's
             )
             return processor.process(events)
         except Exception as err:
