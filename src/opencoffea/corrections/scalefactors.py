@@ -1,0 +1,379 @@
+"""Scale factors as event weights, with their up and down variations; muon ID and isolation.
+
+A scale factor corrects the efficiency of a selection in simulation, object by object; an
+event's weight is the product over the objects it selected. The caller gives the selected
+objects (``muons[tight]``), so the weight follows the analysis' own selection.
+
+A weight is a :class:`WeightVariation`: per event, the nominal factor and, where the payload
+has them, the factor varied up and down. The processor multiplies the nominals into the
+event weight, and takes ``up / nominal`` and ``down / nominal`` (:meth:`WeightVariation.ratio`)
+for a weight systematic: a weight variation never re-runs the analysis.
+
+Payloads differ in their signatures, and the code reads what each declares:
+
+- which string input holds the systematic (``ValType`` with ``sf``/``sfup``/``sfdown`` in EGM;
+  ``ValType`` with ``sf``/``systup``/``systdown`` in MUO's 4-input ``muon_Z.json.gz``;
+  ``scale_factors`` with ``nominal``/``systup``/``systdown`` in its 3-input version;
+  ``weights`` with ``nominal``/``up``/``down`` in LUM's pileup weights);
+- the ``year`` input, filled with the payload's only year when the caller gives none
+  (``"2016postVFP_UL"`` in MUO, ``"2016postVFP"`` in EGM: the POGs spell it differently);
+- the range of each binned input. Where the payload says ``flow: "error"``, an object
+  outside the bins is clamped into them: above the last edge it takes the last bin, as CMS
+  does for a pt beyond the measured range; below the first edge, the first bin. A crash on
+  one odd object would cost the whole chunk. Inputs where the payload clamps or gives a
+  default itself are left to the payload.
+
+Example:
+    >>> weight = muon_weight(muons[tight], "POG/MUO/2016postVFP_UL/muon_Z.json.gz",
+    ...                      "NUM_TightID_DEN_TrackerMuons")  # doctest: +SKIP
+    >>> weight.varied, weight.nominal.shape == weight.ratio("up").shape  # doctest: +SKIP
+    (True, True)
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import awkward as ak
+import numpy as np
+from correctionlib.highlevel import open_auto
+
+from .payloads import CorrectionError, correction, evaluate, load_payload
+
+__all__ = [
+    "WeightVariation",
+    "declared_ranges",
+    "inputs_for",
+    "muon_weight",
+    "product_weight",
+    "scale_factor_weight",
+]
+
+# The keys a systematic input uses for the nominal value and the two variations, by POG
+# habit; the first present in the payload is taken.
+_NOMINAL = ("sf", "nominal")
+_UP = ("sfup", "systup", "up")
+_DOWN = ("sfdown", "systdown", "down")
+
+
+@dataclass(frozen=True)
+class WeightVariation:
+    """One event weight with its systematic variation: numpy arrays, one number per event.
+
+    ``up`` and ``down`` are ``None`` when the payload has no variation; ``note`` then says
+    why. Varied weights are absolute (not ratios), so a weight that is zero in some events
+    (a pileup bin with no data) stays exact; :meth:`ratio` gives the factor to apply on top
+    of the nominal event weight.
+
+    Example:
+        >>> weight = WeightVariation("pileup", np.array([1.2, 0.0]), np.array([1.3, 0.1]),
+        ...                          np.array([1.1, 0.0]))
+        >>> weight.ratio("up")
+        array([1.08333333, 1.        ])
+    """
+
+    name: str
+    nominal: np.ndarray
+    up: np.ndarray | None = None
+    down: np.ndarray | None = None
+    note: str | None = None
+
+    @property
+    def varied(self) -> bool:
+        """Whether the weight has an up and a down variation."""
+        return self.up is not None and self.down is not None
+
+    def ratio(self, direction: str) -> np.ndarray:
+        """``up / nominal`` or ``down / nominal`` per event; 1 where the nominal is zero.
+
+        An event whose nominal weight is zero keeps a zero weight through a ratio whatever
+        its value: use the absolute ``up``/``down`` where that matters.
+        """
+        if direction not in ("up", "down"):
+            raise ValueError(f"direction must be 'up' or 'down', not {direction!r}")
+        varied = self.up if direction == "up" else self.down
+        if varied is None:
+            raise CorrectionError(f"weight {self.name!r} has no {direction} variation: {self.note}")
+        ones = np.ones_like(self.nominal, dtype=np.float64)
+        return np.divide(varied, self.nominal, out=ones, where=self.nominal != 0)
+
+
+def product_weight(
+    name: str,
+    nominal: Any,
+    up: Any = None,
+    down: Any = None,
+    note: str | None = None,
+) -> WeightVariation:
+    """An event weight from per-object factors: the product over each event's objects.
+
+    Per-object factors are jagged (events × objects); an event without objects gets 1. Flat
+    arrays (one number per event already) are taken as they are.
+
+    Example:
+        >>> product_weight("id", ak.Array([[0.9, 0.8], []]), ak.Array([[1.0, 0.9], []]),
+        ...                ak.Array([[0.8, 0.7], []])).nominal
+        array([0.72, 1.  ])
+    """
+    return WeightVariation(
+        name,
+        _per_event(nominal),
+        None if up is None else _per_event(up),
+        None if down is None else _per_event(down),
+        note,
+    )
+
+
+def _per_event(factors: Any) -> np.ndarray:
+    if isinstance(factors, ak.Array) and factors.ndim > 1:
+        factors = ak.prod(factors, axis=1)
+    return np.asarray(ak.to_numpy(factors) if isinstance(factors, ak.Array) else factors, float)
+
+
+def scale_factor_weight(
+    payload: str | os.PathLike,
+    key: str,
+    inputs: Mapping[str, Any],
+    *,
+    name: str | None = None,
+) -> WeightVariation:
+    """The event weight of a payload's per-object factor, nominal and varied up and down.
+
+    ``inputs`` maps the correction's declared input names to values: a jagged array (one
+    value per object; the weight is the product per event), a flat array (one per event),
+    a string, or a function of no arguments giving one of those, called only when the
+    correction declares that input (so that branches it does not use are never read). The
+    systematic input and a single-valued ``year`` are filled here; binned inputs are
+    clamped into the payload's range where it would otherwise raise.
+
+    Example:
+        >>> scale_factor_weight(path, "UL-Electron-ID-SF", {"WorkingPoint": "Tight",
+        ...     "eta": sc_eta, "pt": electrons.pt}, name="electron_id")  # doctest: +SKIP
+    """
+    corr = correction(load_payload(payload), key)
+    node = _correction_node(payload, key)
+    categories = _category_keys(node)
+    systematic = _systematic_input(corr, categories)
+    given = dict(inputs)
+    for inp in corr.inputs:
+        if inp.type == "string" and inp.name != systematic:
+            given[inp.name] = _string_value(corr, inp.name, given.get(inp.name), categories)
+    fixed = {k: v for k, v in given.items() if isinstance(v, str)}
+    values = _clamped(corr, inputs_for(corr, {**given, systematic: ""}), node, fixed)
+    keys = categories.get(systematic, set())
+    nominal, up, down = (_first(options, keys) for options in (_NOMINAL, _UP, _DOWN))
+
+    def at(value: str) -> Any:
+        return evaluate(corr, **{**values, systematic: value})
+
+    note = None
+    if up is None or down is None:
+        note = f"{key}: {systematic} has no up/down keys (it has {sorted(keys)})"
+    return product_weight(
+        name or key,
+        at(nominal),
+        None if note else at(up),
+        None if note else at(down),
+        note,
+    )
+
+
+def muon_weight(
+    muons: ak.Array,
+    payload: str | os.PathLike,
+    key: str,
+    *,
+    year: str | None = None,
+    name: str | None = None,
+) -> WeightVariation:
+    """Muon ID or isolation scale factors (MUO ``muon_Z.json.gz``) as an event weight.
+
+    Works with both signatures of the payload: ``(year, abseta, pt, ValType)`` with
+    ``"sf"``/``"systup"``/``"systdown"``, and ``(abseta, pt, scale_factors)`` with
+    ``"nominal"``/``"systup"``/``"systdown"`` (newer payloads bin in signed ``eta``: also
+    filled). ``year`` defaults to the payload's only one.
+
+    Example:
+        >>> weight = muon_weight(muons[tight], path, "NUM_TightRelIso_DEN_TightIDandIPCut",
+        ...                      name="muon_iso")  # doctest: +SKIP
+    """
+    inputs: dict[str, Any] = {
+        "abseta": lambda: abs(muons.eta),
+        "eta": lambda: muons.eta,
+        "pt": lambda: muons.pt,
+    }
+    if year is not None:
+        inputs["year"] = year
+    return scale_factor_weight(payload, key, inputs, name=name)
+
+
+# ------------------------------------------------------------------------------ declared inputs
+
+
+def inputs_for(corr: Any, available: Mapping[str, Any]) -> dict[str, Any]:
+    """The values of a correction's declared inputs, picked by name from ``available``.
+
+    A value may be a function of no arguments: it is called only if the input is declared.
+    Real inputs are made float64 and integer inputs int64, whatever the branch type
+    (``seedGain`` is a byte in NanoAOD). A declared input that is not available is a
+    :class:`CorrectionError` naming it and what the code can fill.
+    """
+    missing = [inp.name for inp in corr.inputs if inp.name not in available]
+    if missing:
+        raise CorrectionError(
+            f"correction {corr.name!r} declares inputs {[i.name for i in corr.inputs]}; "
+            f"cannot fill {missing} (known here: {sorted(available)})"
+        )
+    values = {}
+    for inp in corr.inputs:
+        value = available[inp.name]
+        value = value() if callable(value) else value
+        if inp.type in ("real", "int") and not isinstance(value, str):
+            value = _as_type(value, np.float64 if inp.type == "real" else np.int64)
+        values[inp.name] = value
+    return values
+
+
+def _as_type(value: Any, dtype: type) -> Any:
+    if isinstance(value, ak.Array):
+        return ak.values_astype(value, dtype)
+    return np.asarray(value, dtype=dtype)
+
+
+def _systematic_input(corr: Any, categories: dict[str, set]) -> str:
+    for inp in corr.inputs:
+        if inp.type == "string" and _first(_NOMINAL, categories.get(inp.name, set())):
+            return inp.name
+    raise CorrectionError(
+        f"correction {corr.name!r} has no string input with a nominal key "
+        f"({' or '.join(map(repr, _NOMINAL))}); its inputs: {[i.name for i in corr.inputs]}"
+    )
+
+
+def _first(options: tuple[str, ...], keys: set) -> str | None:
+    return next((option for option in options if option in keys), None)
+
+
+def _string_value(corr: Any, name: str, value: Any, categories: dict[str, set]) -> str:
+    """A string input's value, checked against the payload's keys; a lone key is the default."""
+    keys = sorted(k for k in categories.get(name, set()) if isinstance(k, str))
+    if value is None:
+        if len(keys) == 1:
+            return keys[0]
+        raise CorrectionError(
+            f"correction {corr.name!r} needs {name!r}: one of {keys}"
+            if keys
+            else f"correction {corr.name!r} needs {name!r}"
+        )
+    value = value() if callable(value) else value
+    if keys and value not in keys:
+        close = difflib.get_close_matches(str(value), keys, n=3, cutoff=0.5)
+        hint = f"did you mean {', '.join(map(repr, close))}?" if close else f"it has {keys}"
+        raise CorrectionError(f"correction {corr.name!r} has no {name} {value!r} ({hint})")
+    return value
+
+
+# ------------------------------------------------------------------------------ payload ranges
+
+_DOCUMENTS: dict[str, dict[str, Any]] = {}  # per process: path → {correction name: data node}
+
+
+def _correction_node(payload: str | os.PathLike, key: str) -> dict[str, Any] | None:
+    """The JSON data tree of a correction (``None`` for a compound one, which has none).
+
+    correctionlib's evaluator does not expose its bins or category keys, so the file is
+    read once more, as JSON, once per process.
+    """
+    path = str(Path(payload).resolve())
+    nodes = _DOCUMENTS.get(path)
+    if nodes is None:
+        document = json.loads(open_auto(path))
+        nodes = {c["name"]: c["data"] for c in document.get("corrections", [])}
+        _DOCUMENTS[path] = nodes
+    return nodes.get(key)
+
+
+def _reachable(node: Any, fixed: Mapping[str, str]) -> Iterator[dict[str, Any]]:
+    """The nodes of a data tree that inputs with the ``fixed`` string values can reach."""
+    if not isinstance(node, dict):
+        return  # a leaf value
+    yield node
+    kind = node["nodetype"]
+    children: list[Any] = []
+    if kind == "category":
+        chosen = fixed.get(node["input"])
+        children = [i["value"] for i in node["content"] if chosen is None or i["key"] == chosen]
+        if chosen is None or not children:
+            children.append(node.get("default"))
+    elif kind in ("binning", "multibinning"):
+        children = [*node["content"], node["flow"]]
+    elif kind == "transform":
+        children = [node["rule"], node["content"]]
+    for child in children:
+        yield from _reachable(child, fixed)
+
+
+def _category_keys(node: Any) -> dict[str, set]:
+    """Input name → the keys its category nodes have, anywhere in the tree."""
+    keys: dict[str, set] = {}
+    for each in _reachable(node, {}):
+        if each["nodetype"] == "category":
+            keys.setdefault(each["input"], set()).update(i["key"] for i in each["content"])
+    return keys
+
+
+def declared_ranges(node: Any, fixed: Mapping[str, str]) -> dict[str, tuple[float, float]]:
+    """Input name → the range ``[low, high)`` every reachable bin with ``flow: "error"`` covers.
+
+    Bins are read along the paths the ``fixed`` string inputs select (a working point's pt
+    bins, not another's), and where nested bins differ the ranges are intersected, so a
+    value inside evaluates on every path. Inputs that a ``transform`` node rewrites are
+    left out: their bins are not in the input's own units.
+
+    Example:
+        >>> declared_ranges(node, {"year": "2016postVFP_UL"})  # doctest: +SKIP
+        {'abseta': (0.0, 2.4), 'pt': (15.0, inf)}
+    """
+    ranges: dict[str, tuple[float, float]] = {}
+    transformed = set()
+    for each in _reachable(node, fixed):
+        if each["nodetype"] == "transform":
+            transformed.add(each["input"])
+        if each["nodetype"] not in ("binning", "multibinning") or each["flow"] != "error":
+            continue
+        if each["nodetype"] == "binning":
+            pairs = [(each["input"], each["edges"])]
+        else:
+            pairs = list(zip(each["inputs"], each["edges"], strict=True))
+        for name, edges in pairs:
+            low, high = _span(edges)
+            old_low, old_high = ranges.get(name, (-np.inf, np.inf))
+            ranges[name] = (max(low, old_low), min(high, old_high))
+    return {name: span for name, span in ranges.items() if name not in transformed}
+
+
+def _span(edges: Any) -> tuple[float, float]:
+    if isinstance(edges, dict):  # uniform binning: {"n", "low", "high"}
+        return float(edges["low"]), float(edges["high"])
+    return float(edges[0]), float(edges[-1])  # float() reads "inf" and "-inf" too
+
+
+def _clamped(corr: Any, values: dict[str, Any], node: Any, fixed: Mapping[str, str]) -> dict:
+    """The real inputs clipped into the payload's declared range (see the module docstring)."""
+    if node is None:
+        return values
+    types = {inp.name: inp.type for inp in corr.inputs}
+    clamped = dict(values)
+    for name, (low, high) in declared_ranges(node, fixed).items():
+        if types.get(name) != "real" or name not in values:
+            continue
+        # the upper edge itself is out of range in correctionlib: stay just below it
+        top = np.nextafter(high, -np.inf) if np.isfinite(high) else high
+        clamped[name] = np.minimum(np.maximum(values[name], low), top)
+    return clamped
