@@ -96,3 +96,22 @@ def test_outputs_add_up_in_any_grouping():
 def test_cutflow_merges_by_name():
     merged = Cutflow({"all": (1, 1.0)}) + Cutflow({"all": (2, 2.0), "more": (1, 1.0)})
     assert merged.as_list()[1] == {"cut": "more", "events": 1, "sumw": 1.0}
+
+
+def test_weight_variations_are_filled_from_the_same_values():
+    specs = {"h": Histogram(axes=X)}
+    output = Output(histograms=book(specs))
+    out = Recorder(
+        output,
+        "DY",
+        np.array([2.0, 2.0, 2.0]),
+        weight_variations={"puUp": np.array([1.5, 1.0, 0.5]), "puDown": np.array([0.5, 1.0, 1.5])},
+    )
+    out.cut("not the last", np.array([True, True, False]))
+    out.fill("h", x=ak.Array([[1.0, 1.0], [2.0]]))
+    h = output.histograms["h"]
+    assert h["DY", "nominal", :].values()[1:3].tolist() == [4.0, 2.0]
+    assert h["DY", "puUp", :].values()[1:3].tolist() == [6.0, 2.0]
+    assert h["DY", "puDown", :].values()[1:3].tolist() == [2.0, 2.0]
+    # the cutflow is nominal only
+    assert output.cutflows["DY"].entries["not the last"] == (2, 4.0)

@@ -183,6 +183,10 @@ class Recorder:
     any earlier selection stage: the recorder lines them up with the events selected now.
     So physics code can filter as it goes, or not at all.
 
+    ``weight_variations`` maps systematic names ("pileupUp") to the ratio of the varied to
+    the nominal weight of each event: every fill also fills those systematics, from the
+    same values, so a weight variation never re-runs the physics code.
+
     Example:
         >>> out = Recorder(Output(histograms=book(defs)), "DY", np.ones(4))  # doctest: +SKIP
         >>> out.cut("two muons", ak.num(events.Muon) == 2)                   # doctest: +SKIP
@@ -200,6 +204,7 @@ class Recorder:
         is_data: bool = False,
         metadata: Mapping[str, Any] | None = None,
         record_cutflow: bool = True,
+        weight_variations: Mapping[str, np.ndarray] | None = None,
     ) -> None:
         self.dataset = dataset
         self.systematic = systematic
@@ -207,6 +212,12 @@ class Recorder:
         self.metadata = dict(metadata or {})
         self._output = output
         self._weights = np.asarray(weights, dtype=np.float64)
+        # Weight systematics: name → varied / nominal weight, per event of the chunk. Each
+        # fill also fills them, so a weight variation never re-runs the physics code.
+        self._weight_variations = {
+            name: np.asarray(ratio, dtype=np.float64)
+            for name, ratio in (weight_variations or {}).items()
+        }
         # Indices (into the chunk's events) of the events selected after each stage.
         self._stages: list[np.ndarray] = [np.arange(len(self._weights))]
         self._stage_names = ["all events"]
@@ -280,12 +291,18 @@ class Recorder:
                 f"histogram {histogram!r} has axes {axes}; fill was given {sorted(values)}"
             )
         event_weight = self.weight if weight is None else self.weight * self.select(weight)
-        columns, w = _flatten(
+        columns, rows = _flatten(
             {k: v if isinstance(v, str) else self.select(v) for k, v in values.items()},
-            event_weight,
+            self.selected,
             histogram,
         )
+        w = event_weight[rows]
         h.fill(dataset=self.dataset, systematic=self.systematic, **columns, weight=w)
+        selected = self._stages[-1]
+        for name, ratio in self._weight_variations.items():
+            h.fill(
+                dataset=self.dataset, systematic=name, **columns, weight=w * ratio[selected][rows]
+            )
 
 
 def _as_bool(mask: Any, name: str) -> np.ndarray:
@@ -300,9 +317,13 @@ def _as_bool(mask: Any, name: str) -> np.ndarray:
 
 
 def _flatten(
-    values: dict[str, Any], weights: np.ndarray, histogram: str
+    values: dict[str, Any], events: int, histogram: str
 ) -> tuple[dict[str, Any], np.ndarray]:
-    """Per-event and per-object values to flat columns, weights repeated per object."""
+    """Per-event and per-object values to flat columns, and for each entry its event.
+
+    The second result indexes the events selected now: ``weights[rows]`` are the weights of
+    the entries, whatever the weights (the nominal ones, or a variation's).
+    """
     counts = None
     for key, value in values.items():
         if isinstance(value, ak.Array) and value.ndim > 1:
@@ -336,11 +357,11 @@ def _flatten(
             missing = np.isnan(array)
             keep = ~missing if keep is None else keep & ~missing
         columns[key] = array
-    w = weights if counts is None else np.repeat(weights, counts)
+    rows = np.arange(events) if counts is None else np.repeat(np.arange(events), counts)
     if keep is not None and not keep.all():
         columns = {k: v if isinstance(v, str) else v[keep] for k, v in columns.items()}
-        w = w[keep]
-    return columns, w
+        rows = rows[keep]
+    return columns, rows
 
 
 def _to_numpy(array: Any) -> np.ndarray:
