@@ -1,0 +1,517 @@
+"""Jet energy corrections (JEC), their uncertainties (JES) and resolution smearing (JER).
+
+Pure, columnar building blocks: NanoEvents in, corrected jet collections out, one per
+systematic variation. The official payloads are read through correctionlib (loaded once
+per process by :func:`~opencoffea.corrections.payloads.load_payload`), and every step is
+evaluated on flat arrays, once per chunk.
+
+The recipe
+----------
+JEC
+    From the raw jet, ``pt_raw = pt·(1 − rawFactor)`` (mass likewise), the compound
+    L1L2L3Res correction of the payload with inputs ``JetA`` (area), ``JetEta``, ``JetPt``
+    (raw pt) and ``Rho`` (``fixedGridRhoFastjetAll``, or ``Rho_fixedGridRhoFastjetAll``
+    from NanoAOD v12 on). Data takes the key of the run's period, simulation the MC key.
+    The compound evaluates each level at the pt corrected by the levels before it, as
+    CMSSW does. ``pt_jec = pt_raw·C`` and the mass is scaled by the same factor.
+JER (simulation only), the hybrid method of CMSSW's ``SmearedJetProducerT``
+    σ = PtResolution(JetEta, JetPt = pt_jec, Rho); SF = ScaleFactor(its declared inputs,
+    ``"nom"``/``"up"``/``"down"``). A jet is matched when its ``genJetIdx`` names a GenJet
+    with ΔR < R/2 and |pt_jec − pt_gen| < 3·σ·pt_jec; then the factor is
+    1 + (SF − 1)·(pt_jec − pt_gen)/pt_jec, otherwise 1 + N(0, 1)·σ·√max(SF² − 1, 0) with
+    the normal number of :func:`~opencoffea.corrections.seeds.object_gaussian`, stream
+    ``"jer"``, drawn for the jet's position in the file (so any chunking gives the same
+    jets). A factor that would leave the jet with less than ``MIN_JET_ENERGY`` (10 MeV,
+    negative included) is raised to leave it exactly that, as CMSSW does: the jet keeps its
+    direction instead of flipping through zero.
+JES (simulation only)
+    δ = Uncertainty(JetEta, JetPt = nominal pt, i.e. after JEC and JER: "after all
+    corrections applied", as the payload says); ``jes<Source>Up/Down`` scale the nominal pt
+    and mass by 1 ± δ. ``jerUp/Down`` are the JEC jets smeared with SF up/down (the same
+    normal numbers, the same gen matching).
+
+Every variation's jets are sorted by their own corrected pt, descending, and carry
+``pt_raw``, ``mass_raw``, ``pt_jec`` (after JEC, before JER), ``pt``, ``mass``, and
+``stored_index``: the jet's position in the file's order.
+
+Cross-references
+----------------
+coffea resolves ``events.Muon.matched_jet`` through a global index into the Jet
+collection *as read* (``Muon_jetIdx`` plus the Jet offsets), taken from the
+"original" events of the chunk. Re-sorted jets break that, and corrected jets placed with
+``ak.with_field`` are not seen by it at all: the muon would find the uncorrected jet.
+:func:`with_jets` therefore puts the sorted jets in ``events.Jet`` and gives the events a
+new original (``attrs["@original_array"]``, which coffea consults first) in which the
+corrected jets stand in the file's order, so the global indices of every collection still
+land on the same physical jet. ``jet.matched_gen`` needs nothing: a jet carries its own
+index into GenJet.
+
+Example:
+    >>> jme = JetCorrections(
+    ...     payload="POG/JME/2016postVFP_UL/jet_jerc.json.gz",
+    ...     mc_jec="Summer19UL16_V7_MC_L1L2L3Res_AK4PFchs",
+    ...     data_jec=[(278769, 284044, "Summer19UL16_RunFGH_V7_DATA_L1L2L3Res_AK4PFchs")],
+    ...     uncertainty="Summer19UL16_V7_MC_{source}_AK4PFchs",
+    ...     jer_resolution="Summer20UL16_JRV3_MC_PtResolution_AK4PFchs",
+    ...     jer_scale_factor="Summer20UL16_JRV3_MC_ScaleFactor_AK4PFchs",
+    ... )
+    >>> jets = correct_jets(events, jme, is_data=False, variations=jet_variations(["Total"]))
+    >>> sorted(jets)
+    ['jerDown', 'jerUp', 'jesTotalDown', 'jesTotalUp', 'nominal']
+    >>> up = with_jets(events, jets["jesTotalUp"])
+    >>> up.Muon.matched_jet.pt  # the corrected, shifted jet of each muon
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import awkward as ak
+import numpy as np
+
+from .payloads import CorrectionError, correction, evaluate, load_payload
+from .seeds import object_gaussian
+
+__all__ = [
+    "MIN_JET_ENERGY",
+    "NOMINAL",
+    "JetCorrections",
+    "correct_jets",
+    "jec_factor",
+    "jet_variations",
+    "with_jets",
+]
+
+NOMINAL = "nominal"
+"""The name of the central variation."""
+
+MIN_JET_ENERGY = 1e-2
+"""GeV: the least energy JER smearing leaves a jet (CMSSW ``SmearedJetProducerT``)."""
+
+_COMPOUND = "L1L2L3Res"
+_NEVER_SMEARED = frozenset({"CorrT1METJet"})  # no gen link stored; they only enter type-1 MET
+_VARIATION = re.compile(r"(?:jes(?P<source>\w+?)|(?P<jer>jer))(?P<direction>Up|Down)")
+_JER_SYSTEMATIC = {NOMINAL: "nom", "Up": "up", "Down": "down"}
+
+
+@dataclass(frozen=True)
+class JetCorrections:
+    """The payload and keys of one era's jet corrections (a small, hashable value).
+
+    ``data_jec`` maps run ranges to data keys: ``(first_run, last_run, key)``, both ends
+    included. ``uncertainty`` is the JES key with ``{source}`` where the source goes
+    (``Total``, ``AbsoluteStat``, ``Regrouped_BBEC1_2016``, ...). The JER keys are
+    optional: without them simulation gets no smearing and no JER variations. Keys of
+    other levels (``L1FastJet`` for type-1 MET) are named like the compound keys, with
+    ``L1L2L3Res`` replaced by the level.
+
+    Example:
+        >>> jme = JetCorrections("jet_jerc_Summer22_V3.json.gz",
+        ...                      mc_jec="Summer22_22Sep2023_V3_MC_L1L2L3Res_AK4PFPuppi")
+        >>> jme.puppi, jme.jec_key(is_data=False, level="L1FastJet")
+        (True, 'Summer22_22Sep2023_V3_MC_L1FastJet_AK4PFPuppi')
+    """
+
+    payload: str
+    mc_jec: str
+    data_jec: Sequence[tuple[int, int, str]] = ()
+    uncertainty: str | None = None
+    jer_resolution: str | None = None
+    jer_scale_factor: str | None = None
+    radius: float = 0.4
+
+    def __post_init__(self) -> None:
+        periods = tuple(sorted((int(a), int(b), str(key)) for a, b, key in self.data_jec))
+        for first, last, key in periods:
+            if first > last:
+                raise CorrectionError(f"data JEC period of {key!r}: first run {first} > {last}")
+        for (_, last, key), (first, _, other) in itertools.pairwise(periods):
+            if first <= last:
+                raise CorrectionError(f"data JEC periods of {key!r} and {other!r} overlap")
+        object.__setattr__(self, "data_jec", periods)  # a tuple, so the value stays hashable
+        object.__setattr__(self, "payload", str(self.payload))
+        if self.uncertainty is not None and "{source}" not in self.uncertainty:
+            raise CorrectionError(
+                f"uncertainty key pattern {self.uncertainty!r} has no '{{source}}' in it"
+            )
+        if (self.jer_resolution is None) != (self.jer_scale_factor is None):
+            raise CorrectionError("give both JER keys (resolution and scale factor) or neither")
+
+    @property
+    def puppi(self) -> bool:
+        """PUPPI jets (``..._AK4PFPuppi``): their MET is PuppiMET, not the PF MET."""
+        return "Puppi" in self.mc_jec
+
+    @property
+    def smears(self) -> bool:
+        """Whether simulation is smeared (both JER keys are given)."""
+        return self.jer_resolution is not None
+
+    def jec_key(self, *, is_data: bool, run: int | None = None, level: str = _COMPOUND) -> str:
+        """The key of a JEC level for simulation, or for the data period of ``run``."""
+        if not is_data:
+            return _level_key(self.mc_jec, level)
+        if run is None:
+            raise CorrectionError("the data JEC key depends on the run: give run=")
+        return _level_key(self.data_jec[_periods(self, np.array([run]))[0]][2], level)
+
+
+def jet_variations(sources: Iterable[str] = ("Total",), *, jer: bool = True) -> tuple[str, ...]:
+    """The variation names for JES ``sources`` and JER, nominal first.
+
+    Example:
+        >>> jet_variations(["Total"])
+        ('nominal', 'jesTotalUp', 'jesTotalDown', 'jerUp', 'jerDown')
+        >>> jet_variations([], jer=False)
+        ('nominal',)
+    """
+    names = [NOMINAL]
+    for source in sources:
+        names += [f"jes{source}Up", f"jes{source}Down"]
+    if jer:
+        names += ["jerUp", "jerDown"]
+    return tuple(names)
+
+
+def correct_jets(
+    events: ak.Array,
+    jme: JetCorrections,
+    *,
+    is_data: bool,
+    variations: Iterable[str] = (NOMINAL,),
+    collection: str = "Jet",
+) -> dict[str, ak.Array]:
+    """Corrected jets of ``events``, one collection per variation, sorted by corrected pt.
+
+    ``variations`` are names as :func:`jet_variations` makes them; data takes
+    ``"nominal"`` only. ``collection`` may be ``"CorrT1METJet"`` (the low-pt jets kept for
+    type-1 MET, raw pt in ``rawPt``): they have no gen link, so they are never smeared and
+    their ``jer*`` variations equal the nominal. Give the events as read (the jets in the
+    file's order): the JER numbers follow a jet's stored position.
+
+    Example:
+        >>> jets = correct_jets(events, jme, is_data=False, variations=["nominal", "jerUp"])
+        >>> jets["nominal"].fields[-4:]  # pt and mass are replaced in place
+        ['pt_raw', 'mass_raw', 'pt_jec', 'stored_index']
+    """
+    variations = tuple(dict.fromkeys(variations))
+    _check_variations(variations, jme, is_data=is_data)
+    jets = events[collection]
+    if "stored_index" in jets.fields:
+        raise CorrectionError(
+            f"events.{collection} is corrected already: correct the events as read"
+        )
+    counts = ak.to_numpy(ak.num(jets, axis=1))
+    row = np.repeat(np.arange(len(counts)), counts)  # the event of each jet
+    raw_pt, raw_mass = _raw_momentum(jets, collection)
+    eta = _flat(jets.eta)
+    jec = _jec(events, jets, raw_pt, jme, is_data=is_data, row=row, eta=eta)
+    pt_jec, mass_jec = raw_pt * jec, raw_mass * jec
+
+    factors = _variation_factors(
+        events,
+        jets,
+        jme,
+        variations,
+        collection=collection,
+        is_data=is_data,
+        row=row,
+        eta=eta,
+        pt=pt_jec,
+        m=mass_jec,
+    )
+    base = _with_fields(
+        jets,
+        pt_raw=ak.unflatten(raw_pt, counts),
+        mass_raw=ak.unflatten(raw_mass, counts),
+        pt_jec=ak.unflatten(pt_jec, counts),
+        stored_index=ak.local_index(jets, axis=1),
+    )
+    out = {}
+    for name, factor in factors.items():
+        varied = _with_fields(
+            base,
+            pt=ak.unflatten(pt_jec * factor, counts),
+            mass=ak.unflatten(mass_jec * factor, counts),
+        )
+        out[name] = varied[ak.argsort(varied.pt, axis=1, ascending=False, stable=True)]
+    return out
+
+
+def with_jets(events: ak.Array, jets: ak.Array) -> ak.Array:
+    """``events`` with ``Jet`` replaced by corrected jets, cross-references kept.
+
+    ``events.Jet`` becomes ``jets`` (sorted by corrected pt, as :func:`correct_jets` gives
+    them), and ``events.Muon.matched_jet``, ``events.Electron.matched_jet`` (any index into
+    Jet) give the corrected jet that is the same physical jet as before. ``events`` must
+    be the whole chunk as read, before any event selection: coffea's indices count jets
+    from the start of the chunk.
+
+    Example:
+        >>> nominal = with_jets(events, correct_jets(events, jme, is_data=False)["nominal"])
+        >>> nominal.Jet.pt[:, 0]  # the leading jet after corrections
+        >>> nominal.Muon.matched_jet.pt_jec
+    """
+    if "stored_index" not in jets.fields:
+        raise CorrectionError("with_jets takes jets from correct_jets (they carry stored_index)")
+    original = events.Jet._events()
+    if len(original) != len(events):
+        raise CorrectionError(
+            f"the events are {len(events)} of the chunk's {len(original)}: correct the jets "
+            "of the whole chunk, before selecting events, so that Muon.matched_jet & co. "
+            "find them"
+        )
+    # The stand-in original: corrected jets in the file's order, where coffea's global
+    # indices (Muon.jetIdxG, ...) point; it is its own original, like coffea's.
+    anchor = ak.with_field(events, jets[ak.argsort(jets.stored_index, axis=1)], "Jet")
+    anchor.attrs["@original_array"] = anchor
+    out = ak.with_field(events, jets, "Jet")
+    out.attrs["@original_array"] = anchor
+    return out
+
+
+def jec_factor(
+    events: ak.Array,
+    jets: ak.Array,
+    jme: JetCorrections,
+    *,
+    is_data: bool,
+    raw_pt: ak.Array,
+    level: str = _COMPOUND,
+) -> ak.Array:
+    """The JEC factor of one level (``"L1FastJet"``, ...) or of the compound, per jet.
+
+    ``jets`` is any jagged collection of ``events`` with ``eta`` and ``area``, in any
+    order; ``raw_pt`` the raw pt of each jet, with the same structure.
+
+    Example:
+        >>> l1 = jec_factor(events, events.Jet, jme, is_data=False, level="L1FastJet",
+        ...                 raw_pt=events.Jet.pt * (1 - events.Jet.rawFactor))
+    """
+    counts = ak.to_numpy(ak.num(jets, axis=1))
+    row = np.repeat(np.arange(len(counts)), counts)
+    factor = _jec(
+        events, jets, _flat(raw_pt), jme, is_data=is_data, row=row, eta=_flat(jets.eta), level=level
+    )
+    return ak.unflatten(factor, counts)
+
+
+# ------------------------------------------------------------------------------ internals
+
+
+def _flat(values: ak.Array) -> np.ndarray:
+    """A jagged array's values as one float64 numpy array."""
+    return np.asarray(ak.to_numpy(ak.flatten(values, axis=1)), dtype=np.float64)
+
+
+def _with_fields(array: ak.Array, **fields: ak.Array) -> ak.Array:
+    for name, values in fields.items():
+        array = ak.with_field(array, values, name)
+    return array
+
+
+def _level_key(compound_key: str, level: str) -> str:
+    if level == _COMPOUND:
+        return compound_key
+    if _COMPOUND not in compound_key:
+        raise CorrectionError(
+            f"cannot name the {level} key of {compound_key!r}: it has no {_COMPOUND!r} in it"
+        )
+    return compound_key.replace(_COMPOUND, level)
+
+
+def _periods(jme: JetCorrections, runs: np.ndarray) -> np.ndarray:
+    """The index into ``jme.data_jec`` of each run; an error for runs in no period."""
+    if not jme.data_jec:
+        raise CorrectionError("these jet corrections have no data periods (data_jec)")
+    firsts = np.array([first for first, _, _ in jme.data_jec])
+    lasts = np.array([last for _, last, _ in jme.data_jec])
+    which = np.searchsorted(firsts, runs, side="right") - 1
+    covered = (which >= 0) & (runs <= lasts[np.maximum(which, 0)])
+    if not covered.all():
+        missing = sorted({int(run) for run in runs[~covered]})
+        spans = ", ".join(f"{first}-{last}" for first, last, _ in jme.data_jec)
+        raise CorrectionError(
+            f"run(s) {missing[:5]}{' ...' if len(missing) > 5 else ''} are in no data "
+            f"period of the jet corrections (periods: {spans})"
+        )
+    return which
+
+
+def _rho(events: ak.Array) -> np.ndarray:
+    """ρ of each event: ``Rho_fixedGridRhoFastjetAll`` from v12 on, else the old name."""
+    if "Rho" in events.fields and "fixedGridRhoFastjetAll" in events.Rho.fields:
+        rho = events.Rho.fixedGridRhoFastjetAll
+    elif "fixedGridRhoFastjetAll" in events.fields:
+        rho = events.fixedGridRhoFastjetAll
+    else:
+        raise CorrectionError(
+            "the events have neither Rho_fixedGridRhoFastjetAll nor fixedGridRhoFastjetAll, "
+            "which jet energy corrections need"
+        )
+    return np.asarray(ak.to_numpy(rho), dtype=np.float64)
+
+
+def _raw_momentum(jets: ak.Array, collection: str) -> tuple[np.ndarray, np.ndarray]:
+    """Raw pt and mass: undo the file's JEC (``rawFactor``), or read ``rawPt``."""
+    if "rawFactor" in jets.fields:
+        keep = 1.0 - _flat(jets.rawFactor)
+        return _flat(jets.pt) * keep, _flat(jets.mass) * keep
+    if "rawPt" in jets.fields:
+        raw_pt = _flat(jets.rawPt)
+        # CorrT1METJet has a raw mass from v12 on; before, massless (it only enters MET)
+        raw_mass = _flat(jets.rawMass) if "rawMass" in jets.fields else np.zeros_like(raw_pt)
+        return raw_pt, raw_mass
+    raise CorrectionError(f"{collection} has neither rawFactor nor rawPt: no raw jet pt")
+
+
+def _jec(
+    events: ak.Array,
+    jets: ak.Array,
+    raw_pt: np.ndarray,
+    jme: JetCorrections,
+    *,
+    is_data: bool,
+    row: np.ndarray,
+    eta: np.ndarray,
+    level: str = _COMPOUND,
+) -> np.ndarray:
+    """The JEC factor of each jet (flat), each data period with its own key."""
+    cset = load_payload(jme.payload)
+    inputs = {"JetA": _flat(jets.area), "JetEta": eta, "JetPt": raw_pt, "Rho": _rho(events)[row]}
+    if not is_data:
+        return np.asarray(evaluate(correction(cset, _level_key(jme.mc_jec, level)), **inputs))
+    period = _periods(jme, ak.to_numpy(events.run))[row]
+    out = np.empty(len(raw_pt))
+    for index in np.unique(period):
+        these = period == index
+        corr = correction(cset, _level_key(jme.data_jec[index][2], level))
+        out[these] = evaluate(corr, **{name: value[these] for name, value in inputs.items()})
+    return out
+
+
+def _check_variations(variations: tuple[str, ...], jme: JetCorrections, *, is_data: bool) -> None:
+    for name in variations:
+        if name == NOMINAL:
+            continue
+        match = _VARIATION.fullmatch(name)
+        if match is None:
+            raise CorrectionError(
+                f"unknown jet variation {name!r}: use 'nominal', 'jes<Source>Up|Down' "
+                "or 'jerUp|Down'"
+            )
+        if is_data:
+            raise CorrectionError(f"data jets have no variation {name!r}: JES and JER are MC's")
+        if match["jer"] and not jme.smears:
+            raise CorrectionError(f"{name!r} needs the JER keys, which the corrections lack")
+        if match["source"] and jme.uncertainty is None:
+            raise CorrectionError(f"{name!r} needs the JES uncertainty key pattern")
+
+
+def _variation_factors(
+    events: ak.Array,
+    jets: ak.Array,
+    jme: JetCorrections,
+    variations: tuple[str, ...],
+    *,
+    collection: str,
+    is_data: bool,
+    row: np.ndarray,
+    eta: np.ndarray,
+    pt: np.ndarray,
+    m: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """Each variation's factor on the JEC jets (flat): JER, times 1 ± δ for JES."""
+    smear = not is_data and jme.smears and collection not in _NEVER_SMEARED
+    if smear and "genJetIdx" not in jets.fields:
+        raise CorrectionError(
+            f"{collection} has no genJetIdx, which JER smearing needs (is this data?)"
+        )
+    wanted = {NOMINAL}
+    for name in variations:
+        match = _VARIATION.fullmatch(name)
+        if match and match["jer"]:
+            wanted.add(match["direction"])
+    jer = (
+        _jer_factors(events, jets, jme, {_JER_SYSTEMATIC[w] for w in wanted}, row, eta, pt, m)
+        if smear
+        else {}
+    )
+    nominal = jer.get("nom", np.ones_like(pt))
+    cset = load_payload(jme.payload) if jme.uncertainty is not None else None
+    deltas: dict[str, np.ndarray] = {}
+    factors = {}
+    for name in variations:
+        match = _VARIATION.fullmatch(name)
+        if name == NOMINAL:
+            factors[name] = nominal
+        elif match["jer"]:
+            factors[name] = jer.get(_JER_SYSTEMATIC[match["direction"]], nominal)
+        else:
+            source = match["source"]
+            if source not in deltas:
+                corr = correction(cset, jme.uncertainty.format(source=source))
+                deltas[source] = np.asarray(evaluate(corr, JetEta=eta, JetPt=pt * nominal))
+            sign = 1.0 if match["direction"] == "Up" else -1.0
+            factors[name] = nominal * (1.0 + sign * deltas[source])
+    return factors
+
+
+def _jer_factors(
+    events: ak.Array,
+    jets: ak.Array,
+    jme: JetCorrections,
+    systematics: set[str],
+    row: np.ndarray,
+    eta: np.ndarray,
+    pt: np.ndarray,
+    mass: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """The hybrid JER factor of each JEC jet (flat), for each SF systematic."""
+    cset = load_payload(jme.payload)
+    rho = _rho(events)[row]
+    sigma = np.asarray(
+        evaluate(correction(cset, jme.jer_resolution), JetEta=eta, JetPt=pt, Rho=rho)
+    )
+    gen_pt, matched = _gen_match(events, jets, row, eta, pt, sigma, jme.radius)
+    # one normal number per jet, from (run, lumi, event, stored position) only
+    normal = _flat(object_gaussian(events, jets, "jer"))
+    energy = np.hypot(pt * np.cosh(eta), mass)
+    scale_factor = correction(cset, jme.jer_scale_factor)
+    out = {}
+    with np.errstate(divide="ignore", invalid="ignore"):
+        floor = MIN_JET_ENERGY / energy
+        for systematic in systematics:
+            sf = np.asarray(evaluate(scale_factor, JetEta=eta, JetPt=pt, systematic=systematic))
+            scaled = 1.0 + (sf - 1.0) * (pt - gen_pt) / pt
+            stochastic = 1.0 + normal * sigma * np.sqrt(np.maximum(sf**2 - 1.0, 0.0))
+            out[systematic] = np.maximum(np.where(matched, scaled, stochastic), floor)
+    return out
+
+
+def _gen_match(
+    events: ak.Array,
+    jets: ak.Array,
+    row: np.ndarray,
+    eta: np.ndarray,
+    pt: np.ndarray,
+    sigma: np.ndarray,
+    radius: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The GenJet pt of each jet's ``genJetIdx`` (0 where none) and whether it matches."""
+    gen = events.GenJet
+    gen_counts = ak.to_numpy(ak.num(gen, axis=1))
+    gen_start = np.cumsum(gen_counts) - gen_counts
+    index = np.asarray(ak.to_numpy(ak.flatten(jets.genJetIdx, axis=1)), dtype=np.int64)
+    linked = (index >= 0) & (index < gen_counts[row])
+    if not linked.any():
+        return np.zeros_like(pt), linked
+    at = np.where(linked, gen_start[row] + index, 0)
+    gen_pt, gen_eta, gen_phi = (_flat(gen[name])[at] for name in ("pt", "eta", "phi"))
+    dphi = (_flat(jets.phi) - gen_phi + np.pi) % (2 * np.pi) - np.pi
+    close = np.hypot(eta - gen_eta, dphi) < radius / 2
+    compatible = np.abs(pt - gen_pt) < 3.0 * sigma * pt
+    return np.where(linked, gen_pt, 0.0), linked & close & compatible

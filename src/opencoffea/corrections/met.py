@@ -1,0 +1,248 @@
+"""Type-1 missing transverse momentum, recomputed from the raw MET and corrected jets.
+
+The CMS recipe (CMSSW's ``PFJetMETcorrInputProducer``, NanoAOD-tools'
+``jetmetUncertainties``): start from the raw MET (``RawMET``; ``RawPFMET`` from v14 on;
+``RawPuppiMET`` for PUPPI jets) and, for every jet that enters type-1, subtract the change
+of its transverse momentum beyond the pile-up offset:
+
+    MET = RawMET − Σ_type-1 jets [ (1 − f_μ)·(pt_jec − C_L1·pt_raw) · û(noμ)
+                                   + (pt − pt_jec) · û ]
+
+* ``f_μ`` is the jet's ``muonSubtrFactor``: type-1 uses the jet without its muons (they are
+  in the MET already), with the jet's own correction factors ``C = pt_jec/pt_raw`` and
+  ``C_L1`` (the ``L1FastJet`` level at the raw pt), as CMSSW does.
+* A jet enters type-1 when its muon-subtracted, L1L2L3-corrected pt,
+  ``(1 − f_μ)·pt_jec``, is above ``TYPE1_MIN_PT`` (15 GeV) and its electromagnetic
+  fraction ``chEmEF + neEmEF`` below ``TYPE1_MAX_EM_FRACTION`` (0.9). The selection is the
+  same for every variation (it uses ``pt_jec``), as in NanoAOD-tools, so a variation moves
+  MET only through the pt of the same jets.
+* ``pt − pt_jec`` is what the variation did to the jet after JEC: JER smearing in
+  simulation, and the JES shift. MET thus follows the jets the analysis uses, one to one
+  (this is NanoAOD-tools' "T1Smear" MET; for jets without muons the two are identical,
+  with muons NanoAOD-tools scales the muon's part too, which it is not here).
+* ``û(noμ)`` is the direction of the muon-subtracted jet: the jet's ``phi`` plus
+  ``muonSubtrDeltaPhi`` where the file has it (v15), else the jet's ``phi``.
+* The low-pt jets ``CorrT1METJet`` (corrected pt below 15 GeV in the file, kept for this
+  purpose) are corrected with the same keys and enter on the same terms: those that the new
+  corrections lift above threshold count. Their EM fraction is ``EmEF`` where stored (v15)
+  and taken as 0 before, as NanoAOD-tools does; they have no gen link and are not smeared,
+  but they follow the JES variations.
+
+The unclustered-energy variations shift the recomputed nominal MET by the file's own
+unclustered shift: ``MET_MetUnclustEnUpDeltaX/Y`` (up: +Δ, down: −Δ), or from v12 on the
+difference of ``<MET>_ptUnclusteredUp/Down``, ``phiUnclustered...`` to the stored MET.
+
+Example:
+    >>> jets = correct_jets(events, jme, is_data=False, variations=jet_variations(["Total"]))
+    >>> met = type1_met(events, jets, jme, is_data=False, unclustered=True)
+    >>> sorted(met)
+    ['jerDown', 'jerUp', 'jesTotalDown', 'jesTotalUp', 'nominal', 'unclustEnDown', 'unclustEnUp']
+    >>> met["nominal"].pt
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import awkward as ak
+import numpy as np
+
+from .jets import NOMINAL, JetCorrections, correct_jets, jec_factor
+from .payloads import CorrectionError
+
+__all__ = [
+    "TYPE1_MAX_EM_FRACTION",
+    "TYPE1_MIN_PT",
+    "UNCLUSTERED",
+    "met_names",
+    "type1_met",
+    "with_met",
+]
+
+TYPE1_MIN_PT = 15.0
+"""GeV: the least muon-subtracted, L1L2L3-corrected pt of a jet entering type-1."""
+
+TYPE1_MAX_EM_FRACTION = 0.9
+"""Jets with more electromagnetic energy than this fraction stay out of type-1."""
+
+UNCLUSTERED = ("unclustEnUp", "unclustEnDown")
+"""The MET-only variations; their jets are the nominal ones."""
+
+_LOW_PT_JETS = "CorrT1METJet"
+
+
+def met_names(events: ak.Array, jme: JetCorrections) -> tuple[str, str]:
+    """The MET collection of these jets and its raw counterpart, as the file names them.
+
+    Example:
+        >>> met_names(events_v6, chs_corrections)
+        ('MET', 'RawMET')
+        >>> met_names(events_v15, puppi_corrections)
+        ('PuppiMET', 'RawPuppiMET')
+    """
+    if jme.puppi:
+        met, raw = "PuppiMET", "RawPuppiMET"
+    else:  # the PF MET was renamed in v14
+        met = "PFMET" if "PFMET" in events.fields else "MET"
+        raw = "RawPFMET" if "RawPFMET" in events.fields else "RawMET"
+    for name in (met, raw):
+        if name not in events.fields:
+            raise CorrectionError(f"the events have no {name}, which type-1 MET needs")
+    return met, raw
+
+
+def type1_met(
+    events: ak.Array,
+    jets: Mapping[str, ak.Array],
+    jme: JetCorrections,
+    *,
+    is_data: bool,
+    unclustered: bool = False,
+    low_pt_jets: Mapping[str, ak.Array] | None = None,
+) -> dict[str, ak.Array]:
+    """Type-1 MET (records with ``pt``, ``phi``) for each variation of ``jets``.
+
+    ``jets`` maps variation names to the corrected jets of :func:`correct_jets` (the same
+    ``jme`` and ``is_data``). ``unclustered`` adds ``"unclustEnUp"``/``"unclustEnDown"``
+    (simulation only). ``low_pt_jets`` are the corrected ``CorrT1METJet`` of the same
+    variations; by default they are corrected here, when the file has them.
+
+    Example:
+        >>> met = type1_met(events, {"nominal": jets}, jme, is_data=True)["nominal"]
+        >>> met.pt, met.phi
+    """
+    if unclustered and is_data:
+        raise CorrectionError("data has no unclustered-energy variations: they are MC's")
+    if unclustered and NOMINAL not in jets:
+        raise CorrectionError("the unclustered-energy variations need the nominal jets")
+    names = list(jets)
+    met_name, raw_name = met_names(events, jme)
+    raw_x, raw_y = _components(events[raw_name].pt, events[raw_name].phi)
+    if low_pt_jets is None and _LOW_PT_JETS in events.fields:
+        low_pt_jets = correct_jets(
+            events, jme, is_data=is_data, variations=names, collection=_LOW_PT_JETS
+        )
+    missing = [name for name in names if low_pt_jets and name not in low_pt_jets]
+    if missing:
+        raise CorrectionError(f"low_pt_jets lack the variations {missing} of the jets")
+    components = {name: [raw_x, raw_y] for name in names}
+    for collection in (jets, low_pt_jets or {}):
+        for name, (dx, dy) in _type1_shifts(events, collection, names, jme, is_data).items():
+            components[name][0] = components[name][0] - dx
+            components[name][1] = components[name][1] - dy
+    if unclustered:
+        nominal_x, nominal_y = components[NOMINAL]
+        for name, (dx, dy) in zip(UNCLUSTERED, _unclustered_shifts(events[met_name]), strict=True):
+            components[name] = [nominal_x + dx, nominal_y + dy]
+    return {
+        name: ak.zip(
+            {"pt": np.hypot(x, y), "phi": np.arctan2(y, x)},
+            with_name="MissingET",
+            behavior=events.behavior,
+        )
+        for name, (x, y) in components.items()
+    }
+
+
+def with_met(events: ak.Array, met: ak.Array, jme: JetCorrections) -> ak.Array:
+    """``events`` with the type-1 MET in its MET collection (``MET``, ``PFMET``, ``PuppiMET``).
+
+    Only ``pt`` and ``phi`` change; the collection's other fields (``sumEt``, the
+    covariance, the stored unclustered shifts) stay as the file has them.
+
+    Example:
+        >>> nominal = with_met(with_jets(events, jets["nominal"]), met["nominal"], jme)
+        >>> nominal.MET.pt
+    """
+    name, _ = met_names(events, jme)
+    stored = ak.with_field(ak.with_field(events[name], met.pt, "pt"), met.phi, "phi")
+    return ak.with_field(events, stored, name)
+
+
+# ------------------------------------------------------------------------------ internals
+
+
+def _numpy(values: ak.Array) -> np.ndarray:
+    return np.asarray(ak.to_numpy(values), dtype=np.float64)
+
+
+def _components(pt: ak.Array, phi: ak.Array) -> tuple[np.ndarray, np.ndarray]:
+    pt, phi = _numpy(pt), _numpy(phi)
+    return pt * np.cos(phi), pt * np.sin(phi)
+
+
+def _in_stored_order(jets: ak.Array, values: ak.Array, start: np.ndarray) -> np.ndarray:
+    """Per-jet values of sorted jets, flat in the file's order (by ``stored_index``)."""
+    at = np.repeat(start, ak.to_numpy(ak.num(jets, axis=1)))
+    at += ak.to_numpy(ak.flatten(jets.stored_index, axis=1))
+    out = np.empty(len(at))
+    out[at] = ak.to_numpy(ak.flatten(values, axis=1))
+    return out
+
+
+def _type1_shifts(
+    events: ak.Array,
+    variations: Mapping[str, ak.Array],
+    names: list[str],
+    jme: JetCorrections,
+    is_data: bool,
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Σ over a collection's type-1 jets of each variation's correction, per event (x, y).
+
+    The variations hold the same jets sorted differently; every quantity is put back in
+    the file's order, so that the JEC part (the same in all) is computed once.
+    """
+    if not variations:
+        return {}
+    first = variations[names[0]]
+    counts = ak.to_numpy(ak.num(first, axis=1))
+    start = np.cumsum(counts) - counts
+    row = np.repeat(np.arange(len(counts)), counts)
+
+    def stored(name: str, jets: ak.Array = first) -> np.ndarray:
+        return _in_stored_order(jets, jets[name], start)
+
+    def per_event(values: np.ndarray) -> np.ndarray:
+        return np.bincount(row, values, minlength=len(counts))
+
+    pt_raw, pt_jec, phi = stored("pt_raw"), stored("pt_jec"), stored("phi")
+    kept = 1.0 - stored("muonSubtrFactor")
+    if "chEmEF" in first.fields:
+        em = stored("chEmEF") + stored("neEmEF")
+    elif "EmEF" in first.fields:
+        em = stored("EmEF")
+    else:  # CorrT1METJet before v15: no EM fraction stored, taken as 0 (NanoAOD-tools)
+        em = np.zeros_like(pt_raw)
+    # the muon-subtracted jet's own direction where the file keeps it (v15)
+    dphi = stored("muonSubtrDeltaPhi") if "muonSubtrDeltaPhi" in first.fields else 0.0
+    phi_no_muon = phi + dphi
+    l1 = jec_factor(events, first, jme, is_data=is_data, raw_pt=first.pt_raw, level="L1FastJet")
+    l1 = _in_stored_order(first, l1, start)
+    enters = (kept * pt_jec > TYPE1_MIN_PT) & (em < TYPE1_MAX_EM_FRACTION)
+    jec_term = np.where(enters, kept * (pt_jec - l1 * pt_raw), 0.0)
+    jec_x = per_event(jec_term * np.cos(phi_no_muon))
+    jec_y = per_event(jec_term * np.sin(phi_no_muon))
+    out = {}
+    for name in names:
+        change = np.where(enters, stored("pt", variations[name]) - pt_jec, 0.0)
+        out[name] = (
+            jec_x + per_event(change * np.cos(phi)),
+            jec_y + per_event(change * np.sin(phi)),
+        )
+    return out
+
+
+def _unclustered_shifts(met: ak.Array) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The file's unclustered-energy shifts of its MET, up and down, as (Δx, Δy)."""
+    if "MetUnclustEnUpDeltaX" in met.fields:
+        up = (_numpy(met.MetUnclustEnUpDeltaX), _numpy(met.MetUnclustEnUpDeltaY))
+        return [up, (-up[0], -up[1])]
+    if "ptUnclusteredUp" in met.fields:
+        x, y = _components(met.pt, met.phi)
+        shifts = []
+        for direction in ("Up", "Down"):
+            pt, phi = met[f"ptUnclustered{direction}"], met[f"phiUnclustered{direction}"]
+            shifted_x, shifted_y = _components(pt, phi)
+            shifts.append((shifted_x - x, shifted_y - y))
+        return shifts
+    raise CorrectionError("the MET collection has no unclustered-energy shifts stored")
