@@ -93,6 +93,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     generate.set_defaults(handler=_generate)
 
+    plot = sub.add_parser("plot", help="draw the plots of a result (PNG, PDF and JSON)")
+    plot.add_argument("result", type=Path, help="a result directory")
+    plot.add_argument("--config", type=Path, help="take the plots from this YAML instead")
+    plot.add_argument("--output", type=Path, help="where to write (default RESULT/plots)")
+    plot.set_defaults(handler=_plot)
+
+    yields = sub.add_parser("yields", help="per-group yields per channel, against a reference")
+    yields.add_argument("result", type=Path, help="a result directory")
+    yields.add_argument("--config", type=Path, help="take the reference from this YAML")
+    yields.add_argument("--histogram", help="the histogram (default: the first plotted)")
+    yields.set_defaults(handler=_yields)
+
     _datasets_parser(sub)
     return parser
 
@@ -154,6 +166,12 @@ def _run(args: argparse.Namespace) -> int:
     )
     directory = write_result(result, args.output)
     _print_summary(result, normalise(result))
+    if config.plots:
+        from .plotting import plot_result
+        from .results import load_result
+
+        figures = plot_result(load_result(directory), config)
+        console.print(f"{len(figures) // 3} plot(s) in [bold]{directory / 'plots'}[/]")
     seconds = result.execution["seconds"]
     rate = result.events_processed / seconds if seconds else 0.0
     done = (
@@ -242,6 +260,53 @@ def _inspect(args: argparse.Namespace) -> int:
     from .events import inspect_file, render_inspection
 
     render_inspection(inspect_file(args.file, args.collection), Console(highlight=False))
+    return 0
+
+
+def _plot(args: argparse.Namespace) -> int:
+    from .config import load_config
+    from .plotting import plot_result
+    from .results import load_result
+
+    result = load_result(args.result)
+    config = load_config(args.config) if args.config else None
+    written = plot_result(result, config, args.output)
+    for path in written:
+        console.print(f"wrote {path}")
+    return 0
+
+
+def _yields(args: argparse.Namespace) -> int:
+    from .config import load_config
+    from .plotting import yields
+    from .results import load_result
+
+    result = load_result(args.result)
+    config = load_config(args.config) if args.config else result.config
+    wanted = args.histogram or (config.yields.histogram if config.yields else None)
+    histogram, table = yields(result, wanted, config)
+    reference = config.yields.reference if config.yields else {}
+    columns = list(next(iter(table.values())).keys()) if table else []
+    out = Table(title=f"{config.name}: yields of {histogram!r} (nominal, in range)")
+    out.add_column("group")
+    for column in columns:
+        out.add_column(column, justify="right")
+    for group, row in table.items():
+        cells = [f"{v:.4g} ± {var**0.5:.2g}" for v, var in (row[c] for c in columns)]
+        out.add_row(group, *cells)
+        if group in reference:
+            diffs = []
+            for column in columns:
+                if column not in reference[group]:
+                    diffs.append("")
+                    continue
+                ref, error = reference[group][column]
+                value, variance = row[column]
+                sigma = (variance + error**2) ** 0.5
+                pull = (value - ref) / sigma if sigma else float("nan")
+                diffs.append(f"{value - ref:+.3g} ({pull:+.1f}σ) vs {ref:.4g}")
+            out.add_row("  reference: Δ (pull)", *diffs, style="dim")
+    Console(highlight=False, width=None if sys.stdout.isatty() else 200).print(out)
     return 0
 
 

@@ -288,7 +288,19 @@ class Plot(_Model):
     logy: bool = False
     ratio: bool = False
     colors: dict[str, str] = Field(default_factory=dict)
+    labels: dict[str, str] = Field(default_factory=dict)  # group → legend text (mathtext)
     select: dict[str, str] = Field(default_factory=dict)  # category axis → value
+
+
+class Yields(_Model):
+    """A reference table to compare yields with: ``{group: {category: [value, error]}}``.
+
+    ``histogram`` (default: the first plotted one) is the histogram the yields are taken
+    from; a category named ``combined`` is the sum over its first category axis.
+    """
+
+    histogram: str | None = None
+    reference: dict[str, dict[str, tuple[float, float]]] = Field(default_factory=dict)
 
 
 # ---------------------------------------------------------------------------- execution
@@ -329,6 +341,7 @@ class AnalysisConfig(_Model):
     plots: dict[str, Plot] = Field(default_factory=dict)
     execution: Execution = Field(default_factory=Execution)
     output: str | None = None
+    yields: Yields | None = None
 
     # Set by the loader, not by the file: where the file was, to resolve relative paths.
     source: Path | None = Field(default=None, exclude=True)

@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 import cloudpickle
+import loky
 from coffea.processor import DaskExecutor, FuturesExecutor, IterativeExecutor
 
 from .config import AnalysisConfig, Execution, PortalRef
@@ -145,16 +146,17 @@ def run(
         max_chunks=max_chunks,
     )
     with_events = config.event_datasets()
-    started = time.perf_counter()
     records: list[FileRecord] = []
     chunks: list[Chunk] = []
     unread: list[dict[str, Any]] = []
     output = Output(histograms=book(config.histograms))
     portal = _portal(config, server, refresh)
     sources = _Sources(config, portal)
+    started = time.perf_counter()
     if with_events:
         processor = load_processor(config)(config, lumimasks=sources.lumimasks(with_events))
         files = [f for name in with_events for f in sources.files(name)]
+        started = time.perf_counter()  # from here: reading and processing, not set-up
         # coffea's executors draw progress bars whatever their ``status``; quiet means quiet.
         quiet = contextlib.nullcontext() if status else contextlib.redirect_stdout(io.StringIO())
         try:
@@ -292,9 +294,12 @@ def _executor(settings: Execution, status: bool) -> Iterator[Any]:
     if settings.executor == "iterative":
         yield lambda desc, unit: IterativeExecutor(status=status, desc=desc, unit=unit)
     elif settings.executor == "futures":
-        yield lambda desc, unit: FuturesExecutor(
-            status=status, desc=desc, unit=unit, workers=settings.workers
-        )
+        # One pool for the pre-pass and the event loop: starting workers (importing coffea,
+        # compiling numba kernels) costs seconds, and each executor call would start its own.
+        with loky.ProcessPoolExecutor(max_workers=settings.workers) as pool:
+            yield lambda desc, unit: FuturesExecutor(
+                status=status, desc=desc, unit=unit, workers=settings.workers, pool=pool
+            )
     else:
         with _dask_client(settings) as client:
             yield lambda desc, unit: DaskExecutor(
