@@ -115,3 +115,17 @@ def test_weight_variations_are_filled_from_the_same_values():
     assert h["DY", "puDown", :].values()[1:3].tolist() == [2.0, 2.0]
     # the cutflow is nominal only
     assert output.cutflows["DY"].entries["not the last"] == (2, 4.0)
+
+
+def test_reweight_multiplies_and_adds_variations_for_later_fills():
+    output = Output(histograms=book({"h": Histogram(axes=X)}))
+    out = Recorder(output, "DY", np.ones(3))
+    out.cut("two", np.array([True, False, True]))
+    out.reweight(
+        "muonId", np.array([0.5, 2.0]), up=np.array([1.0, 2.0]), down=np.array([0.25, 1.0])
+    )
+    out.fill("h", x=np.array([1.0, 1.0]))
+    h = output.histograms["h"]
+    assert h["DY", "nominal", :].values()[1] == 2.5
+    assert h["DY", "muonIdUp", :].values()[1] == 3.0
+    assert h["DY", "muonIdDown", :].values()[1] == 1.25

@@ -303,6 +303,43 @@ class Yields(_Model):
     reference: dict[str, dict[str, tuple[float, float]]] = Field(default_factory=dict)
 
 
+# ---------------------------------------------------------------------------- corrections
+
+
+class JetCorrectionsConfig(_Model):
+    """Jet energy corrections: the payload (relative to ``corrections.payloads`` or this
+    file) and the keys; JER keys optional; JES ``sources`` for the uncertainty variations."""
+
+    payload: str
+    mc_jec: str
+    data_jec: list[tuple[int, int, str]] = Field(default_factory=list)
+    uncertainty: str | None = None
+    jer_resolution: str | None = None
+    jer_scale_factor: str | None = None
+    sources: list[str] = Field(default_factory=lambda: ["Total"])
+    met: bool = True  # recompute type-1 MET from the corrected jets
+    unclustered: bool = True  # MET unclustered-energy variations (simulation)
+
+
+class PileupConfig(_Model):
+    """Pileup weights of simulation: the LUM payload and key."""
+
+    payload: str
+    key: str
+
+
+class Corrections(_Model):
+    """What to correct, from which payloads; ``payloads`` is the root relative paths use."""
+
+    payloads: str | None = None
+    jets: JetCorrectionsConfig | None = None
+    pileup: PileupConfig | None = None
+
+
+# names of the systematics a config may ask for, by what they vary
+SYSTEMATICS = ("jes", "jer", "unclustered", "pileup")
+
+
 # ---------------------------------------------------------------------------- execution
 
 
@@ -342,6 +379,11 @@ class AnalysisConfig(_Model):
     execution: Execution = Field(default_factory=Execution)
     output: str | None = None
     yields: Yields | None = None
+    era: str | None = None
+    corrections: Corrections | None = None
+    # the variations to produce: jes (every source of corrections.jets.sources), jer,
+    # unclustered, pileup; nominal is always there
+    systematics: list[Literal["jes", "jer", "unclustered", "pileup"]] = Field(default_factory=list)
 
     # Set by the loader, not by the file: where the file was, to resolve relative paths.
     source: Path | None = Field(default=None, exclude=True)
@@ -368,6 +410,7 @@ class AnalysisConfig(_Model):
             problems.append(((), "'luminosity' (pb^-1) is needed to normalise the simulation"))
         for name, spec in self.datasets.items():
             problems += self._check_read(name, spec)
+        problems += self._check_systematics()
         groups = {d.group or name for name, d in self.datasets.items()}
         for name, plot in self.plots.items():
             histogram = plot.histogram or name
@@ -432,6 +475,34 @@ class AnalysisConfig(_Model):
                                 + _did_you_mean(value, categories[axis]),
                             )
                         )
+        return problems
+
+    def _check_systematics(self) -> list[tuple[tuple, str]]:
+        """A systematic needs the correction it varies: a silent no-op would be wrong."""
+        needs = {"jes": "jets", "jer": "jets", "unclustered": "jets", "pileup": "pileup"}
+        problems = []
+        corrections = self.corrections or Corrections()
+        for index, name in enumerate(self.systematics):
+            if getattr(corrections, needs[name]) is None:
+                problems.append(
+                    (("systematics", index), f"{name!r} needs corrections.{needs[name]}")
+                )
+            elif name == "jes" and not corrections.jets.uncertainty:
+                problems.append(
+                    (("systematics", index), "'jes' needs corrections.jets.uncertainty")
+                )
+            elif name == "jer" and not corrections.jets.jer_resolution:
+                problems.append(
+                    (("systematics", index), "'jer' needs the JER keys of corrections.jets")
+                )
+        if (
+            corrections.jets
+            and corrections.jets.data_jec == []
+            and any(d.kind == "data" and d.read is None for d in self.datasets.values())
+        ):
+            problems.append(
+                (("corrections", "jets", "data_jec"), "data datasets need the data JEC keys by run")
+            )
         return problems
 
     def event_datasets(self) -> list[str]:
@@ -502,7 +573,8 @@ def parse_config(text: str, source: str | Path = "<string>") -> AnalysisConfig:
     except ValidationError as err:
         raise ConfigError(_describe(err, data, lines, str(source))) from None
     problems = [
-        f"{source}, line {_nearest_line(path, lines)}, {'.'.join(path) or '(top level)'}: {msg}"
+        f"{source}, line {_nearest_line(path, lines)}, "
+        f"{'.'.join(map(str, path)) or '(top level)'}: {msg}"
         for path, msg in config.cross_check()
     ]
     if problems:

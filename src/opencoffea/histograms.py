@@ -237,6 +237,29 @@ class Recorder:
         """How many events pass the cuts so far."""
         return len(self._stages[-1])
 
+    def reweight(self, name: str, nominal: Any, up: Any = None, down: Any = None) -> None:
+        """Multiply the event weights by a factor (a scale factor of selected objects, say).
+
+        ``nominal``, ``up`` and ``down`` are per event, of any selection stage's length (or a
+        :class:`~opencoffea.corrections.scalefactors.WeightVariation` as ``nominal``). In the
+        nominal pass, ``up``/``down`` become the systematics ``<name>Up``/``<name>Down`` of
+        every later fill, without re-running anything.
+        """
+        if hasattr(nominal, "nominal") and up is None and down is None:  # a WeightVariation
+            nominal, up, down = nominal.nominal, nominal.up, nominal.down
+        current = self._stages[-1]
+        factor = np.asarray(self.select(nominal), dtype=np.float64)
+        if self.systematic == NOMINAL and up is not None and down is not None:
+            for suffix, varied in (("Up", up), ("Down", down)):
+                ratio = np.ones(len(self._weights))
+                values = np.asarray(self.select(varied), dtype=np.float64)
+                ratio[current] = np.where(
+                    factor != 0, values / np.where(factor != 0, factor, 1), 1.0
+                )
+                self._weight_variations[f"{name}{suffix}"] = ratio
+        self._weights = self._weights.copy()
+        self._weights[current] *= factor
+
     # -- cuts and selection
 
     def cut(self, name: str, mask: Any) -> None:

@@ -53,6 +53,13 @@ class Processor(ProcessorABC):
         # Certified-luminosity masks of data datasets, loaded by the framework in the main
         # process (a worker needs neither the JSON file nor the portal).
         self.lumimasks = dict(lumimasks or {})
+        # Built here, in the main process, so that a missing payload is an error before any
+        # chunk runs; it holds paths and keys, the payloads load once in each worker.
+        self._corrector = None
+        if config.corrections is not None:
+            from .corrections.apply import Corrector
+
+            self._corrector = Corrector(config)
 
     # -- what a subclass writes
 
@@ -78,23 +85,44 @@ class Processor(ProcessorABC):
         output.files[meta["filename"]] = FileTally(
             events=len(events), sumw=float(weights.sum()), sumw2=float((weights**2).sum())
         )
-        out = Recorder(
-            output,
-            dataset,
-            weights,
-            is_data=is_data,
-            metadata={**spec.metadata, "era": spec.era, "group": self.config.group_of(dataset)},
-        )
+        certified = None
         if is_data:
             runs = ak.to_numpy(events.run)
             lumis = ak.to_numpy(events.luminosityBlock)
             mask = self.lumimasks.get(dataset)
             if mask is not None:
                 certified = mask(runs, lumis)
-                out.cut("lumi mask", certified)
                 runs, lumis = runs[certified], lumis[certified]
             output.lumis[dataset] = LumiSections.from_events(runs, lumis)
-        self.analyze(events, out)
+
+        # Corrections (on the whole chunk), then the user's method once per shape variation;
+        # weight variations are filled by the nominal pass, the cutflow too.
+        variants: dict[str, Any] = {"nominal": events}
+        ratios: dict[str, np.ndarray] = {}
+        if self._corrector is not None:
+            applied = self._corrector.apply(events, is_data=is_data)
+            variants = applied.events
+            for weight in applied.weights:
+                weights = weights * weight.nominal
+                if weight.varied and weight.name in self.config.systematics:
+                    ratios[f"{weight.name}Up"] = weight.ratio("up")
+                    ratios[f"{weight.name}Down"] = weight.ratio("down")
+        metadata = {**spec.metadata, "era": spec.era, "group": self.config.group_of(dataset)}
+        for name, variant in variants.items():
+            nominal = name == "nominal"
+            out = Recorder(
+                output,
+                dataset,
+                weights,
+                systematic=name,
+                is_data=is_data,
+                metadata=metadata,
+                record_cutflow=nominal,
+                weight_variations=ratios if nominal else None,
+            )
+            if certified is not None:
+                out.cut("lumi mask", certified)
+            self.analyze(variant, out)
         return output
 
     def postprocess(self, accumulator: Output) -> Output:

@@ -1,0 +1,135 @@
+"""Corrections and systematic variations through a processor, end to end on generated tt̄."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from opencoffea import run
+from opencoffea.errors import ConfigError
+
+from .conftest import real_file
+from .helpers import config_of
+
+CODE = """
+import awkward as ak
+from opencoffea import Processor
+
+class Jets(Processor):
+    def analyze(self, events, out):
+        jets = events.Jet[(events.Jet.pt > 30) & (abs(events.Jet.eta) < 2.4)]
+        out.cut("two jets", ak.num(jets) >= 2)
+        jets = out.select(jets)
+        out.fill("ht", ht=ak.sum(jets.pt, axis=1))
+        out.fill("met", met=out.select(events.MET.pt))
+"""
+HISTOGRAMS = {
+    "ht": {"axes": [{"name": "ht", "bins": 30, "start": 0, "stop": 1500}]},
+    "met": {"axes": [{"name": "met", "bins": 30, "start": 0, "stop": 300}]},
+}
+JME = {
+    "payload": "POG/JME/2016postVFP_UL/jet_jerc.json.gz",
+    "mc_jec": "Summer19UL16_V7_MC_L1L2L3Res_AK4PFchs",
+    "data_jec": [[278769, 284044, "Summer19UL16_RunFGH_V7_DATA_L1L2L3Res_AK4PFchs"]],
+    "uncertainty": "Summer19UL16_V7_MC_{source}_AK4PFchs",
+    "jer_resolution": "Summer20UL16_JRV3_MC_PtResolution_AK4PFchs",
+    "jer_scale_factor": "Summer20UL16_JRV3_MC_ScaleFactor_AK4PFchs",
+    "sources": ["Total", "AbsoluteStat"],
+}
+PILEUP = {
+    "payload": "POG/LUM/2016postVFP_UL/puWeights.json.gz",
+    "key": "Collisions16_UltraLegacy_goldenJSON",
+}
+
+
+def analysis(tmp_path, systematics, **extra):
+    root = real_file("corrections", "jsonpog-integration")
+    return config_of(
+        tmp_path,
+        datasets={
+            "TT": {
+                "generate": {"process": "ttbar", "events": 3000, "seed": 9},
+                "kind": "mc",
+                "xsec": 833.9,
+            },
+            "Data": {"generate": {"process": "ttbar", "events": 1500, "seed": 10}, "kind": "data"},
+        },
+        histograms=HISTOGRAMS,
+        code=CODE,
+        cls="Jets",
+        corrections={"payloads": str(root), "jets": JME, "pileup": PILEUP},
+        systematics=systematics,
+        **extra,
+    )
+
+
+def test_every_variation_is_filled_and_nominal_is_unchanged(tmp_path):
+    config = analysis(tmp_path, ["jes", "jer", "unclustered", "pileup"])
+    result = run(config, chunksize=1000, status=False)
+    assert result.complete
+    expected = {
+        "nominal",
+        "jesTotalUp",
+        "jesTotalDown",
+        "jesAbsoluteStatUp",
+        "jesAbsoluteStatDown",
+        "jerUp",
+        "jerDown",
+        "unclustEnUp",
+        "unclustEnDown",
+        "pileupUp",
+        "pileupDown",
+    }
+    ht = result.output.histograms["ht"]
+    tt = ht[{"dataset": "TT"}]
+    assert set(tt.axes["systematic"]) == expected
+    assert set(ht[{"dataset": "Data"}].axes["systematic"]) >= {"nominal"}
+    data_systematics = {
+        s for s in ht.axes["systematic"] if ht[{"dataset": "Data", "systematic": s}].values().sum()
+    }
+    assert data_systematics == {"nominal"}  # data never gets simulation's variations
+
+    nominal = tt[{"systematic": "nominal"}].values()
+    up, down = (
+        tt[{"systematic": "jesTotalUp"}].values(),
+        tt[{"systematic": "jesTotalDown"}].values(),
+    )
+    mean = lambda v: np.average(ht.axes["ht"].centers, weights=np.clip(v, 0, None))  # noqa: E731
+    assert mean(down) < mean(nominal) < mean(up)  # JES moves HT the right way
+    # the met variations move MET but not the jets
+    np.testing.assert_array_equal(tt[{"systematic": "unclustEnUp"}].values(), nominal)
+
+    plain = run(analysis(tmp_path / "plain", []), chunksize=3000, status=False)
+    p = plain.output.histograms["ht"][{"dataset": "TT", "systematic": "nominal"}]
+    np.testing.assert_allclose(p.values(), nominal, rtol=1e-12)
+    for dataset, cutflow in plain.output.cutflows.items():  # the cutflow is the nominal one
+        for cut, (events, sumw) in cutflow.entries.items():
+            other = result.output.cutflows[dataset].entries[cut]
+            assert other[0] == events and other[1] == pytest.approx(sumw, rel=1e-12)
+
+
+@pytest.mark.slow
+def test_variations_are_identical_on_dask_and_any_chunking(tmp_path):
+    config = analysis(tmp_path, ["jes", "jer", "pileup"])
+    iterative = run(config, chunksize=700, status=False)
+    dask = run(config, executor="dask", workers=2, chunksize=1600, status=False)
+    for name in ("ht", "met"):
+        a, b = iterative.output.histograms[name], dask.output.histograms[name]
+        for dataset in ("TT", "Data"):
+            for systematic in a.axes["systematic"]:
+                np.testing.assert_allclose(
+                    a[{"dataset": dataset, "systematic": systematic}].values(flow=True),
+                    b[{"dataset": dataset, "systematic": systematic}].values(flow=True),
+                    rtol=1e-12,
+                )
+
+
+def test_a_systematic_without_its_correction_is_a_config_error(tmp_path):
+    with pytest.raises(ConfigError, match=r"systematics\.0: 'pileup' needs corrections\.pileup"):
+        config_of(
+            tmp_path,
+            datasets={
+                "TT": {"generate": {"process": "ttbar", "events": 10}, "kind": "mc", "xsec": 1}
+            },
+            systematics=["pileup"],
+        )
