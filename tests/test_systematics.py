@@ -67,6 +67,10 @@ def test_every_variation_is_filled_and_nominal_is_unchanged(tmp_path):
     config = analysis(tmp_path, ["jes", "jer", "unclustered", "pileup"])
     result = run(config, chunksize=1000, status=False)
     assert result.complete
+    (jme, pileup) = result.corrections  # provenance: file, keys and checksum of each payload
+    assert jme["file"].endswith("jet_jerc.json.gz") and len(jme["sha256"]) == 64
+    assert "Summer19UL16_V7_MC_L1L2L3Res_AK4PFchs" in jme["keys"]
+    assert pileup["keys"] == ["Collisions16_UltraLegacy_goldenJSON"]
     expected = {
         "nominal",
         "jesTotalUp",

@@ -93,6 +93,7 @@ class RunResult:
     premade: dict[str, list[PremadeInput]] = field(default_factory=dict)  # read: datasets
     sources: dict[str, dict[str, Any]] = field(default_factory=dict)  # records, lumi masks
     warnings: list[str] = field(default_factory=list)
+    corrections: list[dict[str, Any]] = field(default_factory=list)  # payloads: file, keys, sha256
 
     @property
     def events_in_input(self) -> int:
@@ -150,11 +151,14 @@ def run(
     chunks: list[Chunk] = []
     unread: list[dict[str, Any]] = []
     output = Output(histograms=book(config.histograms))
+    corrections: list[dict[str, Any]] = []
     portal = _portal(config, server, refresh)
     sources = _Sources(config, portal)
     started = time.perf_counter()
     if with_events:
         processor = load_processor(config)(config, lumimasks=sources.lumimasks(with_events))
+        if processor._corrector is not None:
+            corrections = processor._corrector.provenance()
         files = [f for name in with_events for f in sources.files(name)]
         started = time.perf_counter()  # from here: reading and processing, not set-up
         # coffea's executors draw progress bars whatever their ``status``; quiet means quiet.
@@ -188,6 +192,7 @@ def run(
         unread=unread,
         sources=sources.described,
         warnings=sources.warnings,
+        corrections=corrections,
         execution={
             **settings.model_dump(),
             "chunks": len(chunks),

@@ -55,7 +55,7 @@ class Processor(ProcessorABC):
         self.lumimasks = dict(lumimasks or {})
         # Built here, in the main process, so that a missing payload is an error before any
         # chunk runs; it holds paths and keys, the payloads load once in each worker.
-        self._corrector = None
+        self._corrector: Any = None  # the framework reads it for provenance
         if config.corrections is not None:
             from .corrections.apply import Corrector
 

@@ -277,6 +277,8 @@ def _manifest(run: RunResult, norms: dict[str, Normalisation]) -> dict[str, Any]
         "complete": run.complete,
         "warnings": run.warnings,
         "sources": run.sources,
+        "corrections": run.corrections,
+        "systematics": config.systematics,
         "inputs": inputs,
         "cutflows": {ds: cf.as_list() for ds, cf in sorted(run.output.cutflows.items())},
         "failures": sorted(

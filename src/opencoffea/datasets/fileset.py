@@ -92,8 +92,7 @@ def record_files(
                 f"{spec.pick}; its files: {names}{', ...' if len(record.files) > 8 else ''}"
             )
     inputs = [
-        InputFile(dataset, portal.url(f, config.protocol), spec.treename, f.checksum)
-        for f in files
+        InputFile(dataset, portal.url(f, config.protocol), spec.treename, f.checksum) for f in files
     ]
     return record, inputs
 
