@@ -137,3 +137,41 @@ def test_a_systematic_without_its_correction_is_a_config_error(tmp_path):
             },
             systematics=["pileup"],
         )
+
+
+def test_an_era_gives_the_payloads_and_keys_of_the_manifest(tmp_path):
+    root = real_file("corrections", "jsonpog-integration")
+    config = config_of(
+        tmp_path,
+        datasets={
+            "TT": {
+                "generate": {"process": "ttbar", "events": 500, "seed": 9},
+                "kind": "mc",
+                "xsec": 1.0,
+            }
+        },
+        histograms=HISTOGRAMS,
+        code=CODE,
+        cls="Jets",
+        era="2016postVFP_UL",
+        corrections={"payloads": str(root), "jets": {"sources": ["Total"]}, "pileup": {}},
+        systematics=["jes", "pileup"],
+    )
+    result = run(config, status=False)
+    assert result.complete
+    jme, pileup = result.corrections
+    assert "Summer19UL16_V7_MC_L1L2L3Res_AK4PFchs" in jme["keys"]
+    assert pileup["keys"] == ["Collisions16_UltraLegacy_goldenJSON"]
+    assert {"jesTotalUp", "pileupDown"} <= set(result.output.histograms["ht"].axes["systematic"])
+
+
+def test_an_unknown_era_is_a_config_error(tmp_path):
+    with pytest.raises(ConfigError, match=r"era: .*2016postVFP_UL"):
+        config_of(
+            tmp_path,
+            datasets={
+                "TT": {"generate": {"process": "ttbar", "events": 10}, "kind": "mc", "xsec": 1}
+            },
+            era="2016postVFP",
+            corrections={"pileup": {}},
+        )

@@ -36,7 +36,7 @@ from pydantic import (
     model_validator,
 )
 
-from .errors import ConfigError
+from .errors import ConfigError, OpenCoffeaError
 
 __all__ = [
     "AnalysisConfig",
@@ -273,8 +273,35 @@ class Dataset(_Model):
 # ---------------------------------------------------------------------------- plots
 
 
+LegendLocation = Literal[
+    "best",
+    "upper right",
+    "upper left",
+    "lower left",
+    "lower right",
+    "right",
+    "center left",
+    "center right",
+    "lower center",
+    "upper center",
+    "center",
+]
+
+
 class Plot(_Model):
-    """A stacked data/simulation figure of one histogram."""
+    """A stacked data/simulation figure of one histogram (drawn by :mod:`opencoffea.plotting`).
+
+    ``stack`` groups are filled and stacked in the order given (the first at the bottom);
+    each ``signal`` group is a line on top of the whole stack; ``data`` is one group, drawn
+    as black points with Poisson error bars. ``select`` picks one value of a category axis
+    (``{channel: 4mu}``); category axes not selected are summed over. ``colors`` takes any
+    matplotlib colour or a ROOT colour name (``kAzure-9``); ``labels`` the legend text of a
+    group (mathtext allowed).
+
+    Example:
+        >>> Plot(stack=["ZZ"], signal=["H"], data="Data", ratio=True).ratio_ylim
+        (0.0, 2.0)
+    """
 
     histogram: str | None = None  # defaults to the plot's own name
     stack: list[str] = Field(default_factory=list)
@@ -290,17 +317,50 @@ class Plot(_Model):
     colors: dict[str, str] = Field(default_factory=dict)
     labels: dict[str, str] = Field(default_factory=dict)  # group → legend text (mathtext)
     select: dict[str, str] = Field(default_factory=dict)  # category axis → value
+    xlim: tuple[float, float] | None = None
+    ylim: tuple[float, float] | None = None
+    ratio_ylim: tuple[float, float] = (0.0, 2.0)
+    legend: LegendLocation = "upper right"
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Plot:
+        drawn = [*self.stack, *self.signal, *([self.data] if self.data else [])]
+        twice = sorted({group for group in drawn if drawn.count(group) > 1})
+        if twice:
+            raise ValueError(
+                f"each group is drawn once; listed more than once in stack, signal and "
+                f"data: {', '.join(map(repr, twice))}"
+            )
+        if not drawn:
+            raise ValueError("nothing to draw: give 'stack', 'signal' or 'data' groups")
+        if self.ratio and (self.data is None or not (self.stack or self.signal)):
+            raise ValueError("'ratio' needs 'data' and at least one 'stack' or 'signal' group")
+        for key in ("xlim", "ylim", "ratio_ylim"):
+            limits = getattr(self, key)
+            if limits is not None and limits[1] <= limits[0]:
+                raise ValueError(f"'{key}': the upper limit must be above the lower one")
+        for key, log in (("xlim", self.logx), ("ylim", self.logy)):
+            limits = getattr(self, key)
+            if log and limits is not None and limits[0] <= 0:
+                raise ValueError(f"'{key}' of a log axis must start above 0")
+        return self
 
 
 class Yields(_Model):
-    """A reference table to compare yields with: ``{group: {category: [value, error]}}``.
+    """The yields table (``opencoffea yields``) and a reference table to compare it with.
 
     ``histogram`` (default: the first plotted one) is the histogram the yields are taken
-    from; a category named ``combined`` is the sum over its first category axis.
+    from; ``reference`` is ``{group: {category: [value, error]}}`` (a bare number: no
+    error), where a category is a value of the histogram's first category axis, or
+    ``combined`` for the sum over it.
+
+    Example:
+        >>> Yields(reference={"Data": {"4mu": 13, "combined": [40, 6.3]}}).reference["Data"]
+        {'4mu': 13.0, 'combined': (40.0, 6.3)}
     """
 
     histogram: str | None = None
-    reference: dict[str, dict[str, tuple[float, float]]] = Field(default_factory=dict)
+    reference: dict[str, dict[str, float | tuple[float, float]]] = Field(default_factory=dict)
 
 
 # ---------------------------------------------------------------------------- corrections
@@ -308,10 +368,11 @@ class Yields(_Model):
 
 class JetCorrectionsConfig(_Model):
     """Jet energy corrections: the payload (relative to ``corrections.payloads`` or this
-    file) and the keys; JER keys optional; JES ``sources`` for the uncertainty variations."""
+    file) and the keys; JER keys optional; JES ``sources`` for the uncertainty variations.
+    With an ``era:``, the payload and keys not given are the era's in the manifest."""
 
-    payload: str
-    mc_jec: str
+    payload: str | None = None
+    mc_jec: str | None = None
     data_jec: list[tuple[int, int, str]] = Field(default_factory=list)
     uncertainty: str | None = None
     jer_resolution: str | None = None
@@ -322,10 +383,10 @@ class JetCorrectionsConfig(_Model):
 
 
 class PileupConfig(_Model):
-    """Pileup weights of simulation: the LUM payload and key."""
+    """Pileup weights of simulation: the LUM payload and key (the era's, if not given)."""
 
-    payload: str
-    key: str
+    payload: str | None = None
+    key: str | None = None
 
 
 class Corrections(_Model):
@@ -487,6 +548,8 @@ class AnalysisConfig(_Model):
                 problems.append(
                     (("systematics", index), f"{name!r} needs corrections.{needs[name]}")
                 )
+            elif self.era is not None:
+                continue  # the era's keys, from the manifest
             elif name == "jes" and not corrections.jets.uncertainty:
                 problems.append(
                     (("systematics", index), "'jes' needs corrections.jets.uncertainty")
@@ -495,8 +558,22 @@ class AnalysisConfig(_Model):
                 problems.append(
                     (("systematics", index), "'jer' needs the JER keys of corrections.jets")
                 )
+        for part in ("jets", "pileup"):
+            given = getattr(corrections, part)
+            if given is not None and self.era is None and given.payload is None:
+                problems.append(
+                    (("corrections", part), "give its payload and keys, or an 'era:' for them")
+                )
+        if self.era is not None and corrections != Corrections():
+            from .corrections.manifest import load_manifest
+
+            try:
+                load_manifest().era(self.era)
+            except OpenCoffeaError as err:
+                problems.append((("era",), str(err)))
         if (
             corrections.jets
+            and self.era is None
             and corrections.jets.data_jec == []
             and any(d.kind == "data" and d.read is None for d in self.datasets.values())
         ):

@@ -26,6 +26,7 @@ import awkward as ak
 
 from ..config import AnalysisConfig
 from .jets import JetCorrections, correct_jets, with_jets
+from .manifest import load_manifest, payload_root, sha256_of
 from .met import type1_met, with_met
 from .payloads import CorrectionError
 from .pileup import pileup_weight
@@ -56,27 +57,35 @@ class Corrector:
         spec = config.corrections
         if spec is None:
             raise CorrectionError("the configuration has no corrections")
-        root = config.resolve(spec.payloads) if spec.payloads else config.base_dir()
+        era = load_manifest().era(config.era) if config.era else None
+        if spec.payloads:
+            root = config.resolve(spec.payloads)
+        else:
+            root = payload_root() if era else config.base_dir()
         self.systematics = set(config.systematics)
         self.jets: JetCorrections | None = None
         self.jet_options = spec.jets
         if spec.jets is not None:
+            given = spec.jets
+            base = era.jet_corrections(root) if era and given.payload is None else None
             self.jets = JetCorrections(
-                payload=str(_resolve(root, spec.jets.payload)),
-                mc_jec=spec.jets.mc_jec,
-                data_jec=[tuple(p) for p in spec.jets.data_jec],
-                uncertainty=spec.jets.uncertainty,
-                jer_resolution=spec.jets.jer_resolution,
-                jer_scale_factor=spec.jets.jer_scale_factor,
+                payload=str(_resolve(root, given.payload)) if given.payload else base.payload,
+                mc_jec=given.mc_jec or base.mc_jec,
+                data_jec=[tuple(p) for p in given.data_jec] or (base.data_jec if base else ()),
+                uncertainty=given.uncertainty or (base and base.uncertainty),
+                jer_resolution=given.jer_resolution or (base and base.jer_resolution),
+                jer_scale_factor=given.jer_scale_factor or (base and base.jer_scale_factor),
             )
         self.pileup = None
         if spec.pileup is not None:
-            self.pileup = (str(_resolve(root, spec.pileup.payload)), spec.pileup.key)
+            if spec.pileup.payload is None:
+                use = era.uses["pileup"]
+                self.pileup = (str(era.payload(use.payload, root)), spec.pileup.key or use.keys[0])
+            else:
+                self.pileup = (str(_resolve(root, spec.pileup.payload)), spec.pileup.key)
 
     def provenance(self) -> list[dict[str, Any]]:
         """The payload files and keys used, with their checksums (for the manifest)."""
-        from hashlib import sha256
-
         used = []
         if self.jets is not None:
             keys = [self.jets.mc_jec, *(k for _, _, k in self.jets.data_jec)]
@@ -93,7 +102,7 @@ class Corrector:
         if self.pileup is not None:
             used.append({"file": self.pileup[0], "keys": [self.pileup[1]]})
         for entry in used:
-            entry["sha256"] = sha256(Path(entry["file"]).read_bytes()).hexdigest()
+            entry["sha256"] = sha256_of(entry["file"])
         return used
 
     def shape_variations(self, *, is_data: bool) -> list[str]:
