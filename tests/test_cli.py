@@ -39,3 +39,11 @@ def test_the_console_script_runs():
     )
     assert done.returncode == 0 and done.stdout.startswith("opencoffea ")
     assert main([]) == 1
+
+
+def test_every_shipped_configuration_is_valid(capsys):
+    """Each configs/*.yaml loads and its processor imports (record datasets need no network)."""
+    from pathlib import Path
+
+    for path in sorted((Path(__file__).resolve().parents[1] / "configs").glob("*.yaml")):
+        assert main(["check", str(path)]) == 0, capsys.readouterr().err

@@ -244,14 +244,16 @@ def _check(args: argparse.Namespace) -> int:
     from .processor import load_processor
 
     config = load_config(args.config)
-    cls = load_processor(config)
+    processor = (
+        load_processor(config).__name__ if config.processor else "none (pre-made histograms)"
+    )
     files = {
         name: len(resolve_files(config, name))
         for name, spec in config.datasets.items()
         if spec.generate is None and spec.record is None
     }
     console.print(
-        f"[green]ok[/]: {args.config}: processor {cls.__name__}, "
+        f"[green]ok[/]: {args.config}: processor {processor}, "
         f"{len(config.datasets)} dataset(s) ({sum(files.values())} local file(s)), "
         f"{len(config.histograms)} histogram(s), {len(config.plots)} plot(s)"
     )
@@ -273,42 +275,24 @@ def _plot(args: argparse.Namespace) -> int:
     result = load_result(args.result)
     config = load_config(args.config) if args.config else None
     written = plot_result(result, config, args.output)
-    for path in written:
-        console.print(f"wrote {path}")
+    if not written:
+        console.print(f"[yellow]no plots[/] in the configuration of {args.result}")
+        return 0
+    console.print(
+        f"{len(written) // 3} plot(s) (PNG, PDF and JSON) in [bold]{written[0].parent}[/]"
+    )
     return 0
 
 
 def _yields(args: argparse.Namespace) -> int:
     from .config import load_config
-    from .plotting import yields
+    from .plotting import render_yields, yields
     from .results import load_result
 
     result = load_result(args.result)
-    config = load_config(args.config) if args.config else result.config
-    wanted = args.histogram or (config.yields.histogram if config.yields else None)
-    histogram, table = yields(result, wanted, config)
-    reference = config.yields.reference if config.yields else {}
-    columns = list(next(iter(table.values())).keys()) if table else []
-    out = Table(title=f"{config.name}: yields of {histogram!r} (nominal, in range)")
-    out.add_column("group")
-    for column in columns:
-        out.add_column(column, justify="right")
-    for group, row in table.items():
-        cells = [f"{v:.4g} ± {var**0.5:.2g}" for v, var in (row[c] for c in columns)]
-        out.add_row(group, *cells)
-        if group in reference:
-            diffs = []
-            for column in columns:
-                if column not in reference[group]:
-                    diffs.append("")
-                    continue
-                ref, error = reference[group][column]
-                value, variance = row[column]
-                sigma = (variance + error**2) ** 0.5
-                pull = (value - ref) / sigma if sigma else float("nan")
-                diffs.append(f"{value - ref:+.3g} ({pull:+.1f}σ) vs {ref:.4g}")
-            out.add_row("  reference: Δ (pull)", *diffs, style="dim")
-    Console(highlight=False, width=None if sys.stdout.isatty() else 200).print(out)
+    config = load_config(args.config) if args.config else None
+    table = yields(result, config, args.histogram)
+    render_yields(table, Console(highlight=False, width=None if sys.stdout.isatty() else 200))
     return 0
 
 
