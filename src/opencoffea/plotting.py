@@ -53,6 +53,7 @@ from hist.intervals import poisson_interval
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import is_color_like
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 from rich.console import Console
 from rich.table import Table
 
@@ -347,8 +348,8 @@ def plot_numbers(result: Result, name: str, config: AnalysisConfig | None = None
 
     Example:
         >>> numbers = plot_numbers(load_result("results/higgs4l_demo"), "m4l")  # doctest: +SKIP
-        >>> numbers["groups"]["Data"]["yield"], numbers["stack_total"]["yield"]  # doctest: +SKIP
-        (181.0, 158.24...)
+        >>> numbers["groups"]["Data"]["kind"], numbers["stack_total"]["groups"]  # doctest: +SKIP
+        ('data', ['ZZ → 4ℓ'])
     """
     config = config or result.config
     plot = _plot_named(config, name)
@@ -395,10 +396,7 @@ def _numbers(
         "axis": {"name": axis.name, "label": axis.label},
         "edges": np.asarray(axis.edges, dtype=float).tolist(),
         "flow": "values and yields are in-range bins; under/overflow are given apart",
-        "groups": {
-            g: {**h.as_dict(), "color": "black" if h.kind == "data" else colours[g]}
-            for g, h in groups.items()
-        },
+        "groups": {g: {**h.as_dict(), "color": colours[g]} for g, h in groups.items()},
         "stack_total": {
             "groups": list(plot.stack),
             "values": stack.values.tolist(),
@@ -470,18 +468,20 @@ def plot_result(
     config = config or result.config
     check_plots(result, config)
     directory = Path(directory) if directory else result.directory / "plots"
-    directory.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     for name, plot in config.plots.items():
+        directory.mkdir(parents=True, exist_ok=True)
         groups = _grouped(result, config, name, plot)
         numbers = _numbers(result, config, name, plot, groups)
-        figure = _figure(plot, groups, numbers, config)
-        for suffix in ("png", "pdf"):
-            path = directory / f"{name}.{suffix}"
-            # no creation date in the PDF: the same result gives the same file
-            metadata = {"CreationDate": None} if suffix == "pdf" else None
-            figure.savefig(path, dpi=100, metadata=metadata)
-            written.append(path)
+        # Drawing and saving inside the style: fonts are looked up when text is rendered.
+        with matplotlib.rc_context(mplhep.style.CMS):
+            figure = _figure(plot, groups, numbers, config)
+            for suffix in ("png", "pdf"):
+                path = directory / f"{name}.{suffix}"
+                # no creation date in the PDF: the same result gives the same file
+                metadata = {"CreationDate": None} if suffix == "pdf" else None
+                figure.savefig(path, dpi=100, metadata=metadata)
+                written.append(path)
         path = directory / f"{name}.json"
         path.write_text(json.dumps(numbers, indent=1, ensure_ascii=False) + "\n")
         written.append(path)
@@ -491,6 +491,7 @@ def plot_result(
 def _figure(
     plot: Plot, groups: dict[str, GroupHistogram], numbers: dict[str, Any], config: AnalysisConfig
 ) -> Figure:
+    """One plot's figure (to be made and saved inside the CMS style)."""
     edges = np.asarray(numbers["edges"])
     axis_label = numbers["axis"]["label"] or numbers["axis"]["name"]
     stack = _stack_total(groups, plot)
@@ -501,28 +502,25 @@ def _figure(
         (groups[g].variances for g in plot.signal), np.zeros_like(stack.values)
     )
     colours = _colours(plot)
-    # Everything, saving included, inside the style: fonts are looked up when text is drawn.
-    with matplotlib.rc_context(mplhep.style.CMS):
-        figure = Figure(figsize=(10, 12.5 if plot.ratio else 10), layout="constrained")
-        FigureCanvasAgg(figure)  # no pyplot: no display needed, no global figure state
-        if plot.ratio:
-            top, bottom = figure.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": (3, 1)})
-            figure.get_layout_engine().set(hspace=0, h_pad=0.02)
-        else:
-            top, bottom = figure.subplots(), None
-        peak, smallest = _draw_main(top, plot, groups, stack, expected, edges, colours)
-        _limits(top, plot, edges, peak, smallest)
-        _legend(top, plot, groups)
-        _label(top, plot, config)
-        top.set_ylabel(_mathtext(plot.ylabel or _ylabel(edges, axis_label)))
-        xlabel = _mathtext(plot.xlabel or axis_label)
-        if bottom is not None and plot.data:
-            _draw_ratio(bottom, plot, groups[plot.data], expected, expected_var, edges)
-            bottom.set_xlabel(xlabel)
-            top.tick_params(labelbottom=False)
-        else:
-            top.set_xlabel(xlabel)
-        figure.canvas.draw()  # lay out now, inside the style
+    figure = Figure(figsize=(10, 12.5 if plot.ratio else 10), layout="constrained")
+    FigureCanvasAgg(figure)  # no pyplot: no display needed, no global figure state
+    if plot.ratio:
+        top, bottom = figure.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": (3, 1)})
+        figure.get_layout_engine().set(hspace=0, h_pad=0.02)
+    else:
+        top, bottom = figure.subplots(), None
+    peak, smallest = _draw_main(top, plot, groups, stack, expected, edges, colours)
+    _limits(top, plot, edges, peak, smallest)
+    _legend(top, plot, groups)
+    _label(top, plot, config)
+    top.set_ylabel(_mathtext(plot.ylabel or _ylabel(edges, axis_label)))
+    xlabel = _mathtext(plot.xlabel or axis_label)
+    if bottom is not None and plot.data:
+        _draw_ratio(bottom, plot, groups[plot.data], expected, expected_var, edges)
+        bottom.set_xlabel(xlabel)
+        top.tick_params(labelbottom=False)
+    else:
+        top.set_xlabel(xlabel)
     return figure
 
 
@@ -647,15 +645,17 @@ def _draw_ratio(
     )
     ax.axhline(1, color="black", linewidth=1, linestyle="--")
     ax.set_ylim(*plot.ratio_ylim)
+    # few labels, the top one dropped: it would touch the lowest label of the panel above
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=4, prune="upper"))
     ax.set_ylabel("Data / Pred.")
     if plot.logx:
-        ax.set_xscale("log")
+        _log_x(ax)
 
 
 def _limits(ax: Any, plot: Plot, edges: np.ndarray, peak: float, smallest: float) -> None:
     """Axis ranges: the bins in x; in y, room above the tallest bin for legend and label."""
     if plot.logx:
-        ax.set_xscale("log")
+        _log_x(ax)
     ax.set_xlim(*(plot.xlim or (edges[0], edges[-1])))
     if plot.logy:
         ax.set_yscale("log")
@@ -665,6 +665,12 @@ def _limits(ax: Any, plot: Plot, edges: np.ndarray, peak: float, smallest: float
     else:
         low, high = 0.0, peak / PEAK_HEIGHT
     ax.set_ylim(*(plot.ylim or (low, high)))
+
+
+def _log_x(ax: Any) -> None:
+    """A log x axis labelled 1, 10, 100 (as CMS mass spectra are), not 10⁰, 10¹, 10²."""
+    ax.set_xscale("log")
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
 
 
 def _legend(ax: Any, plot: Plot, groups: dict[str, GroupHistogram]) -> None:
@@ -721,26 +727,28 @@ def _ylabel(edges: np.ndarray, axis_label: str) -> str:
     if not np.allclose(widths, widths[0], rtol=1e-6) or len(widths) < 2:
         return "Events"
     unit = re.search(r"\[\s*([^\]]+?)\s*\]\s*$", axis_label or "")
-    width = f"{widths[0]:.4g}"
+    width = f"{widths[0]:.3g}"
     if unit:
         return f"Events / {width} {unit.group(1)}"
     return "Events" if width == "1" else f"Events / {width}"
 
 
 def _mathtext(text: str) -> str:
-    """Unicode superscripts (fb⁻¹) as mathtext outside ``$…$``: the CMS font lacks them.
+    r"""Unicode superscripts (fb⁻¹) and overbars (tt̄) as mathtext, outside ``$…$``: the CMS
+    font (TeX Gyre Heros) lacks the superscripts and misplaces the combining overbar.
 
     Example:
-        >>> _mathtext("L = 11.6 fb⁻¹ and $x^2$")
-        'L = 11.6 fb$^{-1}$ and $x^2$'
+        >>> _mathtext("L = 11.6 fb⁻¹, tt̄ and $x^2$")
+        'L = 11.6 fb$^{-1}$, t$\\bar{t}$ and $x^2$'
     """
     parts = text.split("$")
     for index in range(0, len(parts), 2):  # even parts are outside math
-        parts[index] = re.sub(
+        part = re.sub(
             "[⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺]+",
             lambda m: "$^{" + m.group(0).translate(_SUPERSCRIPTS) + "}$",
             parts[index],
         )
+        parts[index] = re.sub(r"(\w)\u0304", lambda m: r"$\bar{" + m.group(1) + "}$", part)
     return "$".join(parts)
 
 
@@ -980,7 +988,7 @@ def render_yields(table: YieldTable, console: Console | None = None) -> None:
             c.column,
             _format_yield(c.ours, data),
             _plus_minus(c.reference, c.reference_error),
-            f"{c.difference:+.4g}",
+            _signed(c.difference, math.sqrt(c.ours.variance + c.reference_error**2)),
             "—" if c.pull is None else f"{c.pull:+.2f}σ",
         )
     console.print(compared)
@@ -1001,8 +1009,22 @@ def _plus_minus(value: float, error: float) -> str:
     """
     if error <= 0:
         return f"{value:.6g}"
-    decimals = min(6, max(0, 1 - math.floor(math.log10(error))))
+    decimals = _decimals(error)
     return f"{value:.{decimals}f} ± {error:.{decimals}f}"
+
+
+def _signed(value: float, error: float) -> str:
+    """A difference with a sign, to the place of its error's second significant digit.
+
+    Example:
+        >>> _signed(9.932, 3.2), _signed(-2.0, 0.0)
+        ('+9.9', '-2')
+    """
+    return f"{value:+.{_decimals(error)}f}" if error > 0 else f"{value:+.6g}"
+
+
+def _decimals(error: float) -> int:
+    return min(6, max(0, 1 - math.floor(math.log10(error))))
 
 
 def _did_you_mean(word: str, options: Iterable[str]) -> str:
