@@ -47,3 +47,10 @@ def test_every_shipped_configuration_is_valid(capsys):
 
     for path in sorted((Path(__file__).resolve().parents[1] / "configs").glob("*.yaml")):
         assert main(["check", str(path)]) == 0, capsys.readouterr().err
+
+
+def test_a_result_without_its_histograms_is_a_clear_error(tmp_path, capsys):
+    (tmp_path / "manifest.json").write_text('{"config": {}, "inputs": {}}')
+    assert main(["yields", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert "histograms.root is missing" in err and "Traceback" not in err

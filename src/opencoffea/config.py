@@ -50,6 +50,7 @@ __all__ = [
     "Plot",
     "RegularAxis",
     "VariableAxis",
+    "Yields",
     "load_config",
     "parse_config",
 ]

@@ -332,8 +332,17 @@ def load_result(directory: str | Path) -> Result:
         raise OpenCoffeaError(
             f"{directory}: no {MANIFEST} here; is this a result directory?"
         ) from None
-    config = AnalysisConfig.model_validate(manifest["config"])
-    datasets = list(manifest["inputs"])
+    except ValueError as err:
+        raise OpenCoffeaError(f"{directory / MANIFEST}: not JSON ({err})") from None
+    if not (directory / HISTOGRAMS).is_file():
+        raise OpenCoffeaError(f"{directory}: {HISTOGRAMS} is missing; the run did not finish?")
+    try:
+        config = AnalysisConfig.model_validate(manifest["config"])
+        datasets = list(manifest["inputs"])
+    except (KeyError, TypeError, ValueError) as err:  # pydantic's errors are ValueErrors
+        raise OpenCoffeaError(
+            f"{directory / MANIFEST}: not the manifest of an opencoffea result ({err})"
+        ) from None
     with uproot.open(directory / HISTOGRAMS) as file:
         kinds = {
             kind: {
