@@ -194,13 +194,29 @@ def _type1_shifts(
     """
     if not variations:
         return {}
-    first = variations[names[0]]
-    counts = ak.to_numpy(ak.num(first, axis=1))
-    start = np.cumsum(counts) - counts
-    row = np.repeat(np.arange(len(counts)), counts)
+    flat = getattr(variations, "in_file_order", None)
+    if flat is not None and all(f"pt:{name}" in flat for name in names):
+        # correct_jets kept the numbers in the file's order: read them as they are
+        first = events[variations.collection]
+        counts = ak.to_numpy(ak.num(first, axis=1))
 
-    def stored(name: str, jets: ak.Array = first) -> np.ndarray:
-        return _in_stored_order(jets, jets[name], start)
+        def stored(name: str) -> np.ndarray:
+            return flat[name] if name in flat else _numpy(ak.flatten(first[name], axis=1))
+
+        def varied(name: str) -> np.ndarray:
+            return flat[f"pt:{name}"]
+    else:  # jets from elsewhere: put every number back in the file's order
+        first = variations[names[0]]
+        counts = ak.to_numpy(ak.num(first, axis=1))
+        start = np.cumsum(counts) - counts
+
+        def stored(name: str) -> np.ndarray:
+            return _in_stored_order(first, first[name], start)
+
+        def varied(name: str) -> np.ndarray:
+            return _in_stored_order(variations[name], variations[name].pt, start)
+
+    row = np.repeat(np.arange(len(counts)), counts)
 
     def per_event(values: np.ndarray) -> np.ndarray:
         return np.bincount(row, values, minlength=len(counts))
@@ -216,19 +232,22 @@ def _type1_shifts(
     # the muon-subtracted jet's own direction where the file keeps it (v15)
     dphi = stored("muonSubtrDeltaPhi") if "muonSubtrDeltaPhi" in first.fields else 0.0
     phi_no_muon = phi + dphi
-    l1 = jec_factor(events, first, jme, is_data=is_data, raw_pt=first.pt_raw, level="L1FastJet")
-    l1 = _in_stored_order(first, l1, start)
+    if flat is not None and "pt_l1" in flat:  # correct_jets had it from the compound
+        pt_l1 = flat["pt_l1"]
+    elif "pt_l1" in first.fields:
+        pt_l1 = stored("pt_l1")
+    else:
+        l1 = jec_factor(events, first, jme, is_data=is_data, raw_pt=first.pt_raw, level="L1FastJet")
+        pt_l1 = _in_stored_order(first, l1, np.cumsum(counts) - counts) * pt_raw
     enters = (kept * pt_jec > TYPE1_MIN_PT) & (em < TYPE1_MAX_EM_FRACTION)
-    jec_term = np.where(enters, kept * (pt_jec - l1 * pt_raw), 0.0)
+    jec_term = np.where(enters, kept * (pt_jec - pt_l1), 0.0)
     jec_x = per_event(jec_term * np.cos(phi_no_muon))
     jec_y = per_event(jec_term * np.sin(phi_no_muon))
+    cos_phi, sin_phi = np.cos(phi), np.sin(phi)
     out = {}
     for name in names:
-        change = np.where(enters, stored("pt", variations[name]) - pt_jec, 0.0)
-        out[name] = (
-            jec_x + per_event(change * np.cos(phi)),
-            jec_y + per_event(change * np.sin(phi)),
-        )
+        change = np.where(enters, varied(name) - pt_jec, 0.0)
+        out[name] = (jec_x + per_event(change * cos_phi), jec_y + per_event(change * sin_phi))
     return out
 
 

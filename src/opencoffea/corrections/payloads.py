@@ -20,6 +20,7 @@ Example:
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -27,10 +28,19 @@ from typing import Any
 import awkward as ak
 import correctionlib
 import numpy as np
+from correctionlib.highlevel import open_auto
 
 from ..errors import OpenCoffeaError
 
-__all__ = ["CorrectionError", "correction", "evaluate", "load_payload", "payload_path"]
+__all__ = [
+    "CorrectionError",
+    "compound_stack",
+    "correction",
+    "evaluate",
+    "load_payload",
+    "payload_document",
+    "payload_path",
+]
 
 
 class CorrectionError(OpenCoffeaError):
@@ -38,6 +48,7 @@ class CorrectionError(OpenCoffeaError):
 
 
 _LOADED: dict[str, correctionlib.CorrectionSet] = {}  # per process: path → CorrectionSet
+_DOCUMENTS: dict[str, dict[str, Any]] = {}  # per process: path → the payload's JSON
 
 
 def payload_path(root: str | os.PathLike, pog: str, era: str, name: str) -> Path:
@@ -62,6 +73,38 @@ def load_payload(path: str | os.PathLike) -> correctionlib.CorrectionSet:
             raise CorrectionError(f"{path}: not a correctionlib payload: {err}") from None
         _LOADED[key] = cset
     return cset
+
+
+def payload_document(path: str | os.PathLike) -> dict[str, Any]:
+    """The payload as JSON, read once per process.
+
+    correctionlib's evaluator does not expose a correction's bins, category keys or a
+    compound's stack; what needs them reads the document.
+    """
+    key = str(Path(path).resolve())
+    document = _DOCUMENTS.get(key)
+    if document is None:
+        document = _DOCUMENTS[key] = json.loads(open_auto(key))
+    return document
+
+
+def compound_stack(path: str | os.PathLike, key: str) -> list[str] | None:
+    """The corrections compound ``key`` multiplies, in order, where it is the plain product
+    of corrections each evaluated at the value updated by the ones before (JEC's
+    ``L1L2L3Res``: ``*`` for both operations, ``JetPt`` updated); otherwise ``None``.
+
+    Example:
+        >>> compound_stack(path, "Summer19UL16_V7_MC_L1L2L3Res_AK4PFchs")  # doctest: +SKIP
+        ['Summer19UL16_V7_MC_L1FastJet_AK4PFchs', ..., 'Summer19UL16_V7_MC_L2L3Residual_...']
+    """
+    for compound in payload_document(path).get("compound_corrections") or []:
+        if compound["name"] != key:
+            continue
+        product = compound.get("input_op") == "*" and compound.get("output_op") == "*"
+        if product and compound.get("inputs_update") == ["JetPt"]:
+            return list(compound["stack"])
+        return None
+    return None
 
 
 def correction(cset: correctionlib.CorrectionSet, key: str) -> Any:

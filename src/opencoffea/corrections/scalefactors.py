@@ -33,18 +33,15 @@ Example:
 from __future__ import annotations
 
 import difflib
-import json
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import awkward as ak
 import numpy as np
-from correctionlib.highlevel import open_auto
 
-from .payloads import CorrectionError, correction, evaluate, load_payload
+from .payloads import CorrectionError, correction, evaluate, load_payload, payload_document
 
 __all__ = [
     "WeightVariation",
@@ -281,22 +278,13 @@ def _string_value(corr: Any, name: str, value: Any, categories: dict[str, set]) 
 
 # ------------------------------------------------------------------------------ payload ranges
 
-_DOCUMENTS: dict[str, dict[str, Any]] = {}  # per process: path → {correction name: data node}
-
 
 def _correction_node(payload: str | os.PathLike, key: str) -> dict[str, Any] | None:
-    """The JSON data tree of a correction (``None`` for a compound one, which has none).
-
-    correctionlib's evaluator does not expose its bins or category keys, so the file is
-    read once more, as JSON, once per process.
-    """
-    path = str(Path(payload).resolve())
-    nodes = _DOCUMENTS.get(path)
-    if nodes is None:
-        document = json.loads(open_auto(path))
-        nodes = {c["name"]: c["data"] for c in document.get("corrections", [])}
-        _DOCUMENTS[path] = nodes
-    return nodes.get(key)
+    """The JSON data tree of a correction (``None`` for a compound one, which has none)."""
+    for corr in payload_document(payload).get("corrections", []):
+        if corr["name"] == key:
+            return corr["data"]
+    return None
 
 
 def _reachable(node: Any, fixed: Mapping[str, str]) -> Iterator[dict[str, Any]]:
