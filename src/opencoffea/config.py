@@ -390,16 +390,61 @@ class PileupConfig(_Model):
     key: str | None = None
 
 
+# The systematics a config may ask for, besides its scale factors (each by its name):
+# jes (every source of corrections.jets.sources), jer, unclustered (MET), pileup and egamma
+# (the scale and smearing of corrections.electrons/photons); nominal is always there.
+SYSTEMATICS = ("jes", "jer", "unclustered", "pileup", "egamma")
+
+
+class EnergyConfig(_Model):
+    """e/γ energy scale and smearing of one collection (``electrons:`` or ``photons:``).
+
+    Run 2 NanoAOD has them applied already (``Electron_eCorr``): give ``{}`` and the
+    variations stored in the file are used. Run 3 NanoAOD: the EGM payload, its ``scale``
+    key (applied to data) and ``smear`` key (applied to simulation, with the scale
+    uncertainty where that payload keeps it).
+    """
+
+    payload: str | None = None
+    scale: str | None = None
+    smear: str | None = None
+
+
+class ScaleFactorConfig(_Model):
+    """An object scale factor the processor applies with ``out.scale_factor(name, objects)``.
+
+    ``muon``: a ``key`` of MUO's muon_Z payload; ``electron``/``photon``: a
+    ``working_point`` of EGM's ID payload (``key`` defaults to the era's). ``payload`` and
+    ``year`` default to the era's.
+    """
+
+    object: Literal["muon", "electron", "photon"]
+    key: str | None = None
+    working_point: str | None = None
+    payload: str | None = None
+    year: str | None = None
+
+
 class Corrections(_Model):
     """What to correct, from which payloads; ``payloads`` is the root relative paths use."""
 
     payloads: str | None = None
     jets: JetCorrectionsConfig | None = None
     pileup: PileupConfig | None = None
+    electrons: EnergyConfig | None = None
+    photons: EnergyConfig | None = None
+    scale_factors: dict[str, ScaleFactorConfig] = Field(default_factory=dict)
 
-
-# names of the systematics a config may ask for, by what they vary
-SYSTEMATICS = ("jes", "jer", "unclustered", "pileup")
+    @field_validator("scale_factors")
+    @classmethod
+    def _named_like_systematics(cls, value: dict[str, Any]) -> dict[str, Any]:
+        for name in value:
+            if not re.match(_IDENTIFIER, name) or name in SYSTEMATICS:
+                raise ValueError(
+                    f"{name!r}: a scale factor's name is its systematic's; use letters, digits "
+                    f"and '_', and none of {', '.join(SYSTEMATICS)}"
+                )
+        return value
 
 
 # ---------------------------------------------------------------------------- execution
@@ -443,9 +488,8 @@ class AnalysisConfig(_Model):
     yields: Yields | None = None
     era: str | None = None
     corrections: Corrections | None = None
-    # the variations to produce: jes (every source of corrections.jets.sources), jer,
-    # unclustered, pileup; nominal is always there
-    systematics: list[Literal["jes", "jer", "unclustered", "pileup"]] = Field(default_factory=list)
+    # the variations to produce: the names of SYSTEMATICS and of corrections.scale_factors
+    systematics: list[str] = Field(default_factory=list)
 
     # Set by the loader, not by the file: where the file was, to resolve relative paths.
     source: Path | None = Field(default=None, exclude=True)
@@ -472,7 +516,7 @@ class AnalysisConfig(_Model):
             problems.append(((), "'luminosity' (pb^-1) is needed to normalise the simulation"))
         for name, spec in self.datasets.items():
             problems += self._check_read(name, spec)
-        problems += self._check_systematics()
+        problems += self._check_corrections()
         groups = {d.group or name for name, d in self.datasets.items()}
         for name, plot in self.plots.items():
             histogram = plot.histogram or name
@@ -539,48 +583,62 @@ class AnalysisConfig(_Model):
                         )
         return problems
 
-    def _check_systematics(self) -> list[tuple[tuple, str]]:
-        """A systematic needs the correction it varies: a silent no-op would be wrong."""
-        needs = {"jes": "jets", "jer": "jets", "unclustered": "jets", "pileup": "pileup"}
-        problems = []
+    def _check_corrections(self) -> list[tuple[tuple, str]]:
+        """Corrections and systematics that cannot work, or would be a silent no-op."""
         corrections = self.corrections or Corrections()
-        for index, name in enumerate(self.systematics):
-            if getattr(corrections, needs[name]) is None:
-                problems.append(
-                    (("systematics", index), f"{name!r} needs corrections.{needs[name]}")
-                )
-            elif self.era is not None:
-                continue  # the era's keys, from the manifest
-            elif name == "jes" and not corrections.jets.uncertainty:
-                problems.append(
-                    (("systematics", index), "'jes' needs corrections.jets.uncertainty")
-                )
-            elif name == "jer" and not corrections.jets.jer_resolution:
-                problems.append(
-                    (("systematics", index), "'jer' needs the JER keys of corrections.jets")
-                )
+        problems = self._check_systematics(corrections)
+        era = None
+        if self.era is not None and corrections != Corrections():
+            from .corrections.manifest import load_manifest
+
+            try:
+                era = load_manifest().era(self.era)
+            except OpenCoffeaError as err:
+                problems.append((("era",), str(err)))
         for part in ("jets", "pileup"):
             given = getattr(corrections, part)
             if given is not None and self.era is None and given.payload is None:
                 problems.append(
                     (("corrections", part), "give its payload and keys, or an 'era:' for them")
                 )
-        if self.era is not None and corrections != Corrections():
-            from .corrections.manifest import load_manifest
+        kinds = {d.kind for d in self.datasets.values() if d.read is None}
+        problems += _check_jet_keys(corrections.jets, kinds, era=self.era)
+        for part in ("electrons", "photons"):
+            problems += _check_energy(part, getattr(corrections, part), kinds)
+        for name, factor in corrections.scale_factors.items():
+            problems += _check_scale_factor(name, factor, self.era, era)
+        return problems
 
-            try:
-                load_manifest().era(self.era)
-            except OpenCoffeaError as err:
-                problems.append((("era",), str(err)))
-        if (
-            corrections.jets
-            and self.era is None
-            and corrections.jets.data_jec == []
-            and any(d.kind == "data" and d.read is None for d in self.datasets.values())
-        ):
-            problems.append(
-                (("corrections", "jets", "data_jec"), "data datasets need the data JEC keys by run")
-            )
+    def _check_systematics(self, corrections: Corrections) -> list[tuple[tuple, str]]:
+        """A systematic needs the correction it varies: a silent no-op would be wrong."""
+        needs = {"jes": "jets", "jer": "jets", "unclustered": "jets", "pileup": "pileup"}
+        known = [*SYSTEMATICS, *corrections.scale_factors]
+        problems = []
+        for index, name in enumerate(self.systematics):
+            key = ("systematics", index)
+            if name not in known:
+                problems.append(
+                    (
+                        key,
+                        f"unknown systematic {name!r}{_did_you_mean(name, known)}; known: "
+                        + ", ".join(known),
+                    )
+                )
+            elif name in self.systematics[:index]:
+                problems.append((key, f"{name!r} is given twice"))
+            elif name == "egamma":
+                if corrections.electrons is None and corrections.photons is None:
+                    problems.append((key, "'egamma' needs corrections.electrons or .photons"))
+            elif name not in needs:
+                continue  # a scale factor of corrections.scale_factors
+            elif getattr(corrections, needs[name]) is None:
+                problems.append((key, f"{name!r} needs corrections.{needs[name]}"))
+            elif self.era is not None:
+                continue  # the era's keys, from the manifest
+            elif name == "jes" and not corrections.jets.uncertainty:
+                problems.append((key, "'jes' needs corrections.jets.uncertainty"))
+            elif name == "jer" and not corrections.jets.jer_resolution:
+                problems.append((key, "'jer' needs the JER keys of corrections.jets"))
         return problems
 
     def event_datasets(self) -> list[str]:
@@ -603,6 +661,101 @@ class AnalysisConfig(_Model):
     def output_dir(self) -> Path:
         """Where the results of this analysis go (``results/<name>`` by default)."""
         return Path(self.output) if self.output else Path("results") / self.name
+
+
+# ---------------------------------------------------------------------------- corrections checks
+# JME spells the kind of sample in its keys (Summer19UL16_V7_MC_..., ..._RunFGH_V7_DATA_...):
+# a key of the wrong kind would correct data as simulation, or the reverse, without a sound.
+
+
+def _check_jet_keys(
+    jets: JetCorrectionsConfig | None, kinds: set[str], *, era: str | None
+) -> list[tuple[tuple, str]]:
+    if jets is None:
+        return []
+    where = ("corrections", "jets")
+    problems = []
+    if jets.mc_jec and "_DATA_" in jets.mc_jec:
+        problems.append(((*where, "mc_jec"), "is a data key (_DATA_): simulation takes an MC key"))
+    for index, (first, last, key) in enumerate(jets.data_jec):
+        if "_MC_" in key:
+            problems.append(
+                ((*where, "data_jec", index), f"{key} is an MC key: data takes a _DATA_ key")
+            )
+        if first > last:
+            problems.append(((*where, "data_jec", index), f"run range {first}-{last} is empty"))
+    for name in ("uncertainty", "jer_resolution", "jer_scale_factor"):
+        key = getattr(jets, name)
+        if key and "_DATA_" in key:
+            problems.append(
+                ((*where, name), f"{key} is a data key: JES and JER vary simulation (an MC key)")
+            )
+    if era is None and not jets.data_jec and "data" in kinds:
+        problems.append(((*where, "data_jec"), "data datasets need the data JEC keys by run"))
+    return problems
+
+
+def _check_energy(part: str, energy: EnergyConfig | None, kinds: set[str]) -> list[tuple]:
+    if energy is None:
+        return []
+    where = ("corrections", part)
+    if energy.payload is None:
+        if energy.scale or energy.smear:
+            return [
+                (
+                    where,
+                    "scale and smear are keys of an EGM payload: give its payload too (Run 3 "
+                    "NanoAOD), or nothing for Run 2 NanoAOD, which has them applied",
+                )
+            ]
+        return []
+    problems = []
+    if "data" in kinds and not energy.scale:
+        problems.append((where, "data datasets need 'scale', the key of the data energy scale"))
+    if "mc" in kinds and not energy.smear:
+        problems.append((where, "simulated datasets need 'smear', the key of the smearing"))
+    return problems
+
+
+def _check_scale_factor(
+    name: str, factor: ScaleFactorConfig, era_name: str | None, era: Any
+) -> list[tuple[tuple, str]]:
+    where = ("corrections", "scale_factors", name)
+    if factor.object == "muon":
+        if factor.working_point is not None:
+            return [((*where, "working_point"), "muon scale factors are chosen by their key")]
+        if factor.key is None:
+            return [(where, "a muon scale factor needs its key (NUM_TightID_DEN_TrackerMuons…)")]
+    elif factor.working_point is None:
+        return [(where, f"{factor.object} scale factors need a working_point (Tight, wp90iso…)")]
+    if factor.payload is not None:
+        return []
+    if era_name is None:
+        return [(where, "give its payload, or an 'era:' for it")]
+    if era is None:
+        return []  # the era itself is reported
+    use = era.uses.get(factor.object)
+    if use is None:
+        return [(where, f"era {era_name} has no {factor.object} scale factors: give its payload")]
+    if factor.object == "muon" and factor.key not in use.keys:
+        return [
+            (
+                (*where, "key"),
+                f"is not a muon key of era {era_name}{_did_you_mean(factor.key, use.keys)}",
+            )
+        ]
+    if factor.key is not None and factor.object != "muon" and factor.key not in use.keys:
+        return [((*where, "key"), f"is not a key of era {era_name}; keys: {', '.join(use.keys)}")]
+    if factor.working_point is not None and factor.working_point not in use.working_points:
+        return [
+            (
+                (*where, "working_point"),
+                f"{factor.working_point!r} is not a working point of era {era_name}"
+                + _did_you_mean(factor.working_point, use.working_points)
+                + f"; working points: {', '.join(use.working_points)}",
+            )
+        ]
+    return []
 
 
 # ---------------------------------------------------------------------------- loading

@@ -43,6 +43,7 @@ import loky
 from coffea.processor import DaskExecutor, FuturesExecutor, IterativeExecutor
 
 from .config import AnalysisConfig, Execution, PortalRef
+from .corrections.payloads import CorrectionError
 from .datasets import InputFile, RunSums, read_run_sums, resolve_files
 from .datasets.cache import cache_dir
 from .datasets.download import golden_json
@@ -191,7 +192,7 @@ def run(
         premade=premade,
         unread=unread,
         sources=sources.described,
-        warnings=sources.warnings,
+        warnings=sources.warnings + _notes(output),
         corrections=corrections,
         execution={
             **settings.model_dump(),
@@ -530,9 +531,16 @@ class _ChunkFunction:
             record = _describe_chunk(chunk)
             record["error"] = f"{type(err).__name__}: {err}"
             record["traceback"] = "".join(traceback.format_exception(err)[-3:])
-            record["fatal"] = isinstance(err, AnalysisError)
+            # the same in every chunk: a misuse of out, or corrections that cannot apply
+            record["fatal"] = isinstance(err, (AnalysisError, CorrectionError))
             output.failures.append(record)
             return output
+
+
+def _notes(output: Output) -> list[str]:
+    """The notes of the chunks, once each, by dataset (for the run's warnings)."""
+    notes = sorted(output.notes.items())
+    return [f"{dataset}: {note}" for dataset, texts in notes for note in sorted(texts)]
 
 
 def _check_accounting(output: Output, chunks: list[Chunk]) -> None:

@@ -22,7 +22,7 @@ Example:
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -151,6 +151,8 @@ class Output:
     files: dict[str, FileTally] = field(default_factory=dict)
     failures: list[dict[str, Any]] = field(default_factory=list)
     lumis: dict[str, LumiSections] = field(default_factory=dict)  # data: sections processed
+    # what a run should know but does not stop it (a variation a file cannot give), by dataset
+    notes: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def __add__(self, other: Output) -> Output:
         return Output(
@@ -159,6 +161,10 @@ class Output:
             files=_merge(self.files, other.files),
             failures=self.failures + other.failures,
             lumis=_merge(self.lumis, other.lumis),
+            notes={
+                k: self.notes.get(k, frozenset()) | other.notes.get(k, frozenset())
+                for k in {**self.notes, **other.notes}
+            },
         )
 
     def cutflow(self, dataset: str) -> Cutflow:
@@ -187,6 +193,9 @@ class Recorder:
     the nominal weight of each event: every fill also fills those systematics, from the
     same values, so a weight variation never re-runs the physics code.
 
+    ``scale_factors`` evaluates the scale factors of the YAML (name, objects → weight), for
+    :meth:`scale_factor`.
+
     Example:
         >>> out = Recorder(Output(histograms=book(defs)), "DY", np.ones(4))  # doctest: +SKIP
         >>> out.cut("two muons", ak.num(events.Muon) == 2)                   # doctest: +SKIP
@@ -205,12 +214,14 @@ class Recorder:
         metadata: Mapping[str, Any] | None = None,
         record_cutflow: bool = True,
         weight_variations: Mapping[str, np.ndarray] | None = None,
+        scale_factors: Callable[[str, Any], Any] | None = None,
     ) -> None:
         self.dataset = dataset
         self.systematic = systematic
         self.is_data = is_data
         self.metadata = dict(metadata or {})
         self._output = output
+        self._scale_factors = scale_factors
         self._weights = np.asarray(weights, dtype=np.float64)
         # Weight systematics: name → varied / nominal weight, per event of the chunk. Each
         # fill also fills them, so a weight variation never re-runs the physics code.
@@ -259,6 +270,29 @@ class Recorder:
                 self._weight_variations[f"{name}{suffix}"] = ratio
         self._weights = self._weights.copy()
         self._weights[current] *= factor
+
+    def scale_factor(self, name: str, objects: Any) -> None:
+        """Weight simulated events by scale factor ``name`` of the YAML for ``objects``.
+
+        ``objects`` are the objects the analysis selected (one list per event, of any
+        selection stage's length); the event weight is multiplied by the product of their
+        scale factors, and where ``name`` is among the systematics, ``<name>Up``/``Down``
+        are filled too. Data is never weighted: for data this does nothing.
+
+        Example:
+            >>> out.scale_factor("muon_id", muons)  # doctest: +SKIP
+        """
+        if self._scale_factors is None:
+            raise AnalysisError(
+                f"scale factor {name!r}: the configuration declares no corrections.scale_factors"
+            )
+        if self.is_data:
+            return
+        try:
+            weight = self._scale_factors(name, self.select(objects))
+        except OpenCoffeaError as err:  # a name or payload the YAML does not have: every chunk
+            raise AnalysisError(str(err)) from None
+        self.reweight(name, weight)
 
     # -- cuts and selection
 

@@ -99,9 +99,14 @@ class Processor(ProcessorABC):
         # weight variations are filled by the nominal pass, the cutflow too.
         variants: dict[str, Any] = {"nominal": events}
         ratios: dict[str, np.ndarray] = {}
+        scale_factors = None
         if self._corrector is not None:
             applied = self._corrector.apply(events, is_data=is_data)
             variants = applied.events
+            if applied.notes:
+                output.notes[dataset] = frozenset(applied.notes)
+            if self._corrector.scale_factors:
+                scale_factors = self._corrector.scale_factor
             for weight in applied.weights:
                 weights = weights * weight.nominal
                 if weight.varied and weight.name in self.config.systematics:
@@ -119,6 +124,7 @@ class Processor(ProcessorABC):
                 metadata=metadata,
                 record_cutflow=nominal,
                 weight_variations=ratios if nominal else None,
+                scale_factors=scale_factors,
             )
             if certified is not None:
                 out.cut("lumi mask", certified)

@@ -57,7 +57,7 @@ Example:
 Array = np.ndarray | ak.Array
 
 # Bumped whenever the generated content changes, so that `demo_samples` regenerates old files.
-_GENERATOR_VERSION = 1
+_GENERATOR_VERSION = 2
 # Events of one random stream. Fixed, so that content never depends on how the file is chunked.
 _BLOCK = 10_000
 # The key of the TObjString in every generated file that records how it was made.
@@ -173,6 +173,7 @@ _DXY = "dxy (with sign) wrt first PV, in cm"
 _DZ = "dz (with sign) wrt first PV, in cm"
 _JET_IDX = "index of the associated jet (-1 if none)"
 _BIT = "Trigger/flag bit"
+_E_CORR = "ratio of the calibrated energy/miniaod energy"
 _STATUS_FLAGS = (
     "gen status flags stored bitwise, bits are: 0 : isPrompt, 1 : isDecayedLeptonHadron, "
     "2 : isTauDecayProduct, 3 : isPromptTauDecayProduct, 4 : isDirectTauDecayProduct, "
@@ -243,6 +244,7 @@ _NANOAOD = _Layout(
                 ("dEsigmaUp", _F4, "ecal energy smearing value shifted 1 sigma up", 8),
                 # (sic: NanoAODv9 documents dEsigmaDown as "up" too)
                 ("dEsigmaDown", _F4, "ecal energy smearing value shifted 1 sigma up", 8),
+                ("eCorr", _F4, _E_CORR),
                 ("jetIdx", _I4, _JET_IDX),
                 ("photonIdx", _I4, "index of the associated photon (-1 if none)"),
                 (
@@ -378,6 +380,21 @@ _NANOAOD = _Layout(
                 ("mvaID_WP80", _BOOL, "MVA ID WP80"),
                 ("mvaID_WP90", _BOOL, "MVA ID WP90"),
                 ("electronVeto", _BOOL, "pass electron veto"),
+                (
+                    "dEscaleUp",
+                    _F4,
+                    "ecal energy scale shifted 1 sigma up (adding gain/stat/syst in quadrature)",
+                    8,
+                ),
+                (
+                    "dEscaleDown",
+                    _F4,
+                    "ecal energy scale shifted 1 sigma down (adding gain/stat/syst in quadrature)",
+                    8,
+                ),
+                ("dEsigmaUp", _F4, "ecal energy smearing value shifted 1 sigma up", 8),
+                ("dEsigmaDown", _F4, "ecal energy smearing value shifted 1 sigma down", 8),
+                ("eCorr", _F4, _E_CORR),
                 ("pixelSeed", _BOOL, "has pixel seed"),
                 ("electronIdx", _I4, "index of the associated electron (-1 if none)"),
                 ("jetIdx", _I4, _JET_IDX),
@@ -1238,6 +1255,20 @@ def _electrons(rng, gen: _Objects, jets: _Objects, spec: _Process) -> _Objects:
     return electrons
 
 
+def _energy_calibration(rng, electrons: _Objects, photons: _Objects) -> None:
+    """Run 2 NanoAOD's e/γ calibration record: ``eCorr``, the calibrated over the uncalibrated
+    energy (the scale and smearing are applied), and for photons the stored variations, as
+    energy differences, nominal minus shifted (electrons have theirs already)."""
+    for objects in (electrons, photons):
+        objects["eCorr"] = rng.normal(1.0, 0.015, objects.mask.shape)
+    energy = photons["pt"] * np.cosh(photons["eta"])
+    scale = energy * rng.uniform(0.001, 0.004, photons.mask.shape)
+    photons["dEscaleUp"] = -scale
+    photons["dEscaleDown"] = scale
+    photons["dEsigmaUp"] = energy * rng.normal(0, 0.003, photons.mask.shape)
+    photons["dEsigmaDown"] = energy * rng.normal(0, 0.003, photons.mask.shape)
+
+
 def _photons(rng, n: int, mean: float) -> _Objects:
     """Soft photons (radiation, π⁰s), unrelated to the hard process, `mean` an event."""
     width = 8
@@ -1433,6 +1464,7 @@ def _simulate(spec: _Process, rng: np.random.Generator, n: int) -> _Block:
         "Photon": photons,
         "CorrT1METJet": _low_pt_jets(rng, n, event["Pileup_nPU"]),
     }
+    _energy_calibration(rng, electrons, photons)  # last: the draws above are unchanged by it
     return _Block(collections_, scalars)
 
 

@@ -1,13 +1,26 @@
 """The corrections of a configuration, applied to one chunk: the processor's step 2.
 
 :class:`Corrector` turns the YAML's ``corrections:`` and ``systematics:`` into what a chunk
-needs: for each shape variation (nominal, JES sources, JER, unclustered energy) the events
-with their corrected collections, and the event weights (pileup) with their variations.
-The processor then calls the user's method once per shape variation, and fills the weight
-variations from the nominal pass.
+needs: for each shape variation (nominal, JES sources, JER, unclustered energy, e/γ scale
+and smearing) the events with their corrected collections, and the event weights (pileup)
+with their variations. The processor then calls the user's method once per shape
+variation, and fills the weight variations from the nominal pass. Object scale factors are
+evaluated on the objects the user's method selected (:meth:`Corrector.scale_factor`, behind
+``out.scale_factor``).
 
-Jets are corrected on the whole chunk, before any selection: the cross-references of the
-corrected jets (``Muon.matched_jet``) are rebuilt on the chunk as read.
+Every variation carries every correction: the JES-up events have the corrected electrons
+too, and the electron-scale-up events the nominal jets and MET. The e/γ energy changes do
+not enter the type-1 MET (NanoAOD's MET, like CMS's, propagates jets only).
+
+Collections are corrected on the whole chunk, before any selection: the cross-references
+into them (``Muon.matched_jet``, ``Photon.matched_electron``) are rebuilt on the chunk as
+read (:func:`~opencoffea.corrections.objects.with_collection`).
+
+Variation names: ``jes<Source>Up/Down``, ``jerUp/Down``, ``unclustEnUp/Down``,
+``electronScaleUp/Down``, ``electronSmearUp/Down`` (``photon…`` likewise), and for weights
+``pileupUp/Down`` and ``<scale factor>Up/Down``. A variation a file cannot give (a Run 2
+NanoAOD without the stored ``dEscale*`` branches) equals the nominal there, and
+:attr:`Applied.notes` says so; the run reports it as a warning.
 
 Example:
     >>> corrector = Corrector(config)  # doctest: +SKIP
@@ -18,19 +31,22 @@ Example:
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import awkward as ak
 
-from ..config import AnalysisConfig
+from ..config import AnalysisConfig, EnergyConfig, ScaleFactorConfig
+from .egamma import EnergyCorrection, egamma_energy, electron_weight, photon_weight
 from .jets import JetCorrections, correct_jets, with_jets
-from .manifest import load_manifest, payload_root, sha256_of
+from .manifest import Era, load_manifest, payload_root, sha256_of
 from .met import type1_met, with_met
+from .objects import with_collection
 from .payloads import CorrectionError
 from .pileup import pileup_weight
-from .scalefactors import WeightVariation
+from .scalefactors import WeightVariation, muon_weight
 
 __all__ = ["Applied", "Corrector"]
 
@@ -44,6 +60,32 @@ class Applied:
 
     events: dict[str, ak.Array]
     weights: list[WeightVariation] = field(default_factory=list)
+    notes: set[str] = field(default_factory=set)  # variations the file cannot give
+
+
+# The e/γ collections a configuration may correct, by their key under corrections:
+_ENERGY_PARTS = {"electrons": "Electron", "photons": "Photon"}
+_ENERGY_SOURCES = ("scale", "smear")  # the shape variations of each, in this order
+
+
+@dataclass(frozen=True)
+class _EnergySpec:
+    """One e/γ collection's corrections, resolved: payload path and keys, or none (Run 2)."""
+
+    payload: str | None
+    scale: str | None
+    smear: str | None
+
+
+@dataclass(frozen=True)
+class _ScaleFactorSpec:
+    """One scale factor of the configuration, resolved: payload path, key, working point."""
+
+    object: str
+    payload: str
+    key: str
+    working_point: str | None
+    year: str | None
 
 
 class Corrector:
@@ -83,6 +125,15 @@ class Corrector:
                 self.pileup = (str(era.payload(use.payload, root)), spec.pileup.key or use.keys[0])
             else:
                 self.pileup = (str(_resolve(root, spec.pileup.payload)), spec.pileup.key)
+        self.energies = {
+            collection: _energy_spec(given, root)
+            for part, collection in _ENERGY_PARTS.items()
+            if (given := getattr(spec, part)) is not None
+        }
+        self.scale_factors = {
+            name: _scale_factor_spec(name, given, era, root)
+            for name, given in spec.scale_factors.items()
+        }
 
     def provenance(self) -> list[dict[str, Any]]:
         """The payload files and keys used, with their checksums (for the manifest)."""
@@ -101,6 +152,17 @@ class Corrector:
             used.append({"file": self.jets.payload, "keys": keys})
         if self.pileup is not None:
             used.append({"file": self.pileup[0], "keys": [self.pileup[1]]})
+        for energy in self.energies.values():
+            if energy.payload is not None:
+                keys = [k for k in (energy.scale, energy.smear) if k]
+                used.append({"file": energy.payload, "keys": keys})
+        for factor in self.scale_factors.values():
+            used.append({"file": factor.payload, "keys": [factor.key]})
+        merged: dict[str, list[str]] = {}  # one entry per file, its keys in order of use
+        for entry in used:
+            keys = merged.setdefault(entry["file"], [])
+            keys += [k for k in entry["keys"] if k not in keys]
+        used = [{"file": file, "keys": keys} for file, keys in merged.items()]
         for entry in used:
             entry["sha256"] = sha256_of(entry["file"])
         return used
@@ -108,7 +170,13 @@ class Corrector:
     def shape_variations(self, *, is_data: bool) -> list[str]:
         """The names of the shape variations a chunk gets (nominal first)."""
         names = [NOMINAL]
-        if is_data or self.jets is None:
+        if is_data:
+            return names
+        if "egamma" in self.systematics:
+            for collection in self.energies:
+                for source in _ENERGY_SOURCES:
+                    names += [_energy_variation(collection, source, d) for d in ("Up", "Down")]
+        if self.jets is None:
             return names
         if "jes" in self.systematics:
             for source in self.jet_options.sources:
@@ -121,23 +189,121 @@ class Corrector:
 
     def apply(self, events: ak.Array, *, is_data: bool) -> Applied:
         """The corrected events of each shape variation, and the event weights."""
-        applied = Applied({NOMINAL: events})
+        wanted = self.shape_variations(is_data=is_data)
+        applied = Applied({})
+        energies = {
+            collection: self._energy(events, collection, spec, applied.notes, is_data)
+            for collection, spec in self.energies.items()
+        }
+        jets = mets = None
         if self.jets is not None:
-            wanted = self.shape_variations(is_data=is_data)
-            jet_names = tuple(n for n in wanted if not n.startswith("unclustEn"))
+            jet_names = (NOMINAL, *(n for n in wanted if n.startswith(("jes", "jer"))))
             jets = correct_jets(events, self.jets, is_data=is_data, variations=jet_names)
-            mets = None
             if self.jet_options.met:
                 unclustered = any(n.startswith("unclustEn") for n in wanted)
                 mets = type1_met(events, jets, self.jets, is_data=is_data, unclustered=unclustered)
-            for name in wanted:
-                corrected = with_jets(events, jets.get(name, jets[NOMINAL]))
-                if mets is not None:
-                    corrected = with_met(corrected, mets[name], self.jets)
-                applied.events[name] = corrected
+        for name in wanted:
+            corrected = events
+            if jets is not None:
+                corrected = with_jets(corrected, jets.get(name, jets[NOMINAL]))
+            if mets is not None:
+                corrected = with_met(corrected, mets.get(name, mets[NOMINAL]), self.jets)
+            for collection, variants in energies.items():
+                objects = variants.get(name, variants[NOMINAL])
+                corrected = with_collection(corrected, collection, objects)
+            applied.events[name] = corrected
         if self.pileup is not None and not is_data:
             applied.weights.append(pileup_weight(events, *self.pileup))
         return applied
+
+    def scale_factor(self, name: str, objects: ak.Array) -> WeightVariation:
+        """The event weight of scale factor ``name`` (from the YAML) for the given objects.
+
+        The product over each event's objects, with up/down where the systematic is asked
+        for. For simulation only: the processor never calls it for data.
+
+        Example:
+            >>> corrector.scale_factor("muon_id", muons[tight]).nominal  # doctest: +SKIP
+        """
+        spec = self.scale_factors.get(name)
+        if spec is None:
+            close = difflib.get_close_matches(name, list(self.scale_factors), n=1)
+            raise CorrectionError(
+                f"no scale factor {name!r} in corrections.scale_factors"
+                + (f" (did you mean {close[0]!r}?)" if close else "")
+                + f"; declared: {', '.join(self.scale_factors) or 'none'}"
+            )
+        if spec.object == "muon":
+            weight = muon_weight(objects, spec.payload, spec.key, year=spec.year, name=name)
+        else:
+            function = electron_weight if spec.object == "electron" else photon_weight
+            weight = function(
+                objects, spec.payload, spec.working_point, key=spec.key, year=spec.year
+            )
+            weight = WeightVariation(name, weight.nominal, weight.up, weight.down, weight.note)
+        if name not in self.systematics:
+            return WeightVariation(name, weight.nominal)
+        if not weight.varied:
+            raise CorrectionError(f"scale factor {name!r} has no variations: {weight.note}")
+        return weight
+
+    def _energy(
+        self,
+        events: ak.Array,
+        collection: str,
+        spec: _EnergySpec,
+        notes: set[str],
+        is_data: bool,
+    ) -> dict[str, ak.Array]:
+        """One e/γ collection corrected: nominal, and its variations where asked for."""
+        corrected: EnergyCorrection = egamma_energy(
+            events,
+            collection,
+            payload=spec.payload,
+            scale_key=spec.scale,
+            smear_key=spec.smear,
+            is_data=is_data,
+        )
+        out = {NOMINAL: corrected.nominal}
+        if "egamma" not in self.systematics:
+            return out
+        for variation in corrected.variations:
+            source = variation.name.removeprefix(f"{collection}_")
+            if variation.up is None or variation.down is None:
+                names = "/".join(_energy_variation(collection, source, d) for d in ("Up", "Down"))
+                notes.add(f"{names} equal the nominal: {variation.note}")
+                continue
+            out[_energy_variation(collection, source, "Up")] = variation.up
+            out[_energy_variation(collection, source, "Down")] = variation.down
+        return out
+
+
+def _energy_variation(collection: str, source: str, direction: str) -> str:
+    """``electronScaleUp`` and the like: the name of an e/γ shape variation."""
+    return f"{collection.lower()}{source.capitalize()}{direction}"
+
+
+def _energy_spec(given: EnergyConfig, root: Path) -> _EnergySpec:
+    payload = str(_resolve(root, given.payload)) if given.payload else None
+    return _EnergySpec(payload, given.scale, given.smear)
+
+
+def _scale_factor_spec(
+    name: str, given: ScaleFactorConfig, era: Era | None, root: Path
+) -> _ScaleFactorSpec:
+    """The payload path, key and year of one scale factor: as given, else the era's."""
+    if given.payload is not None:
+        payload, year = str(_resolve(root, given.payload)), given.year
+        key = given.key or {"electron": "UL-Electron-ID-SF", "photon": "UL-Photon-ID-SF"}.get(
+            given.object, ""
+        )
+    else:
+        if era is None:  # the configuration check rules this out
+            raise CorrectionError(f"scale factor {name!r}: give its payload, or an era")
+        use = era.uses[given.object]  # the manifest's muon, electron, photon
+        payload, year = str(era.payload(use.payload, root)), given.year or use.year
+        key = given.key or use.keys[0]
+    return _ScaleFactorSpec(given.object, payload, key, given.working_point, year)
 
 
 def _resolve(root: Path, path: str) -> Path:

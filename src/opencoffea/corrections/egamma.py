@@ -143,6 +143,7 @@ def egamma_energy(
     payload: str | os.PathLike | None = None,
     scale_key: str | None = None,
     smear_key: str | None = None,
+    is_data: bool | None = None,
 ) -> EnergyCorrection:
     """The e/γ energy correction a file needs, with its variations: one call for any file.
 
@@ -151,7 +152,9 @@ def egamma_energy(
     payload is required: data is scaled (:func:`scale_data`, with ``scale_key``),
     simulation smeared (:func:`smear_mc`, with ``smear_key``, and ``scale_key`` for payloads
     that keep the scale uncertainty in the scale correction). Data and simulation are told
-    apart by ``genWeight``.
+    apart by ``genWeight``, unless ``is_data`` says which the caller declared (a dataset's
+    ``kind``): events that are not what was declared are then an error, not the other
+    correction.
 
     Example:
         >>> egamma_energy(events, "Photon").variations[0].note  # doctest: +SKIP
@@ -167,7 +170,8 @@ def egamma_energy(
             f"{collection}_eCorr, as in Run 3 NanoAOD); give the EGM payload "
             "(POG/EGM/<era>/electronSS_EtDependent.json.gz, or photonSS_…) and its keys"
         )
-    if _is_simulation(events):
+    simulation = _is_simulation(events) if is_data is None else not is_data
+    if simulation:
         if smear_key is None:
             raise CorrectionError(f"{collection}: simulation needs smear_key (the smearing)")
         return smear_mc(events, payload, smear_key, scale_key=scale_key, collection=collection)
