@@ -172,19 +172,18 @@ class Corrector:
         names = [NOMINAL]
         if is_data:
             return names
+        if self.jets is not None:
+            if "jes" in self.systematics:
+                for source in self.jet_options.sources:
+                    names += [f"jes{source}Up", f"jes{source}Down"]
+            if "jer" in self.systematics:
+                names += ["jerUp", "jerDown"]
+            if "unclustered" in self.systematics and self.jet_options.met:
+                names += ["unclustEnUp", "unclustEnDown"]
         if "egamma" in self.systematics:
             for collection in self.energies:
                 for source in _ENERGY_SOURCES:
                     names += [_energy_variation(collection, source, d) for d in ("Up", "Down")]
-        if self.jets is None:
-            return names
-        if "jes" in self.systematics:
-            for source in self.jet_options.sources:
-                names += [f"jes{source}Up", f"jes{source}Down"]
-        if "jer" in self.systematics:
-            names += ["jerUp", "jerDown"]
-        if "unclustered" in self.systematics and self.jet_options.met:
-            names += ["unclustEnUp", "unclustEnDown"]
         return names
 
     def apply(self, events: ak.Array, *, is_data: bool) -> Applied:
