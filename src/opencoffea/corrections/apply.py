@@ -31,6 +31,7 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -239,7 +240,7 @@ class Corrector:
             weight = function(
                 objects, spec.payload, spec.working_point, key=spec.key, year=spec.year
             )
-            weight = WeightVariation(name, weight.nominal, weight.up, weight.down, weight.note)
+            weight = dataclasses.replace(weight, name=name)  # EGM names it by working point
         if name not in self.systematics:
             return WeightVariation(name, weight.nominal)
         if not weight.varied:

@@ -232,9 +232,7 @@ def _type1_shifts(
     # the muon-subtracted jet's own direction where the file keeps it (v15)
     dphi = stored("muonSubtrDeltaPhi") if "muonSubtrDeltaPhi" in first.fields else 0.0
     phi_no_muon = phi + dphi
-    if flat is not None and "pt_l1" in flat:  # correct_jets had it from the compound
-        pt_l1 = flat["pt_l1"]
-    elif "pt_l1" in first.fields:
+    if "pt_l1" in first.fields or "pt_l1" in (flat or {}):  # from the compound's first level
         pt_l1 = stored("pt_l1")
     else:
         l1 = jec_factor(events, first, jme, is_data=is_data, raw_pt=first.pt_raw, level="L1FastJet")
