@@ -82,8 +82,7 @@ import awkward as ak
 import numpy as np
 import vector
 
-from opencoffea import Processor
-from opencoffea.histograms import AnalysisError
+from opencoffea import AnalysisError, Processor
 
 Z_MASS = 91.2
 CHANNELS = ("4mu", "4e", "2e2mu")

@@ -6,8 +6,9 @@ import awkward as ak
 import numpy as np
 import pytest
 
-from opencoffea.corrections.payloads import CorrectionError, correction, evaluate, load_payload
+from opencoffea.corrections.payloads import correction, evaluate, load_payload
 from opencoffea.corrections.seeds import gaussian, object_gaussian
+from opencoffea.errors import CorrectionError
 
 from .conftest import real_file
 

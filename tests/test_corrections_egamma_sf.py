@@ -29,10 +29,10 @@ from opencoffea.corrections.egamma import (
     smear_mc,
     variations_from_branches,
 )
-from opencoffea.corrections.payloads import CorrectionError
 from opencoffea.corrections.pileup import pileup_weight
 from opencoffea.corrections.scalefactors import WeightVariation, muon_weight, product_weight
 from opencoffea.corrections.seeds import object_gaussian
+from opencoffea.errors import CorrectionError
 from opencoffea.events import describe, events_from, open_file
 
 from .conftest import real_file

@@ -24,8 +24,8 @@ from opencoffea.corrections.jets import (
     with_jets,
 )
 from opencoffea.corrections.met import met_names, type1_met, with_met
-from opencoffea.corrections.payloads import CorrectionError
 from opencoffea.corrections.seeds import object_gaussian
+from opencoffea.errors import CorrectionError
 from opencoffea.events import describe, events_from, open_file
 from opencoffea.samples import generate
 

@@ -26,9 +26,10 @@ from opencoffea.corrections.manifest import (
     load_manifest,
     payload_root,
 )
-from opencoffea.corrections.payloads import CorrectionError, correction, evaluate, load_payload
+from opencoffea.corrections.payloads import correction, evaluate, load_payload
 from opencoffea.datasets.cache import cache_dir
 from opencoffea.datasets.download import checksum
+from opencoffea.errors import CorrectionError
 from opencoffea.events import describe, events_from, open_file
 
 from .conftest import real_file

@@ -23,8 +23,9 @@ import uproot
 import yaml
 
 from opencoffea import generate, load_config, run
+from opencoffea.errors import AnalysisError
 from opencoffea.events import describe, events_from, open_file
-from opencoffea.histograms import AnalysisError, Output, Recorder, book
+from opencoffea.histograms import Output, Recorder, book
 
 ROOT = Path(__file__).resolve().parents[1]
 ANALYSIS = ROOT / "analyses" / "higgs4l.py"

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from opencoffea.config import Histogram
-from opencoffea.histograms import AnalysisError, Cutflow, Output, Recorder, book
+from opencoffea.errors import AnalysisError
+from opencoffea.histograms import Cutflow, Output, Recorder, book
 
 
 def recorder(weights, **hists):

@@ -17,9 +17,8 @@ import uproot
 
 from opencoffea import run
 from opencoffea.corrections.egamma import smear_mc
-from opencoffea.errors import ConfigError
+from opencoffea.errors import AnalysisError, ConfigError
 from opencoffea.events import describe, events_from, open_file
-from opencoffea.histograms import AnalysisError
 
 from .conftest import real_file
 from .egm_payloads import et_dependent_payload

@@ -17,10 +17,15 @@ Example:
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
+from ._version import __version__
 from .config import AnalysisConfig, load_config
-from .errors import ConfigError, InputFileError, OpenCoffeaError
+from .errors import (
+    AnalysisError,
+    ConfigError,
+    CorrectionError,
+    InputFileError,
+    OpenCoffeaError,
+)
 from .execution import RunResult, run
 from .histograms import Recorder
 from .processor import Processor
@@ -29,7 +34,9 @@ from .samples import generate
 
 __all__ = [
     "AnalysisConfig",
+    "AnalysisError",
     "ConfigError",
+    "CorrectionError",
     "InputFileError",
     "OpenCoffeaError",
     "Processor",

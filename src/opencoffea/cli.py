@@ -25,7 +25,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from . import __version__
+from ._version import __version__
 from .errors import OpenCoffeaError
 
 EXIT_ERROR = 1

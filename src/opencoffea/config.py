@@ -18,7 +18,6 @@ Example:
 
 from __future__ import annotations
 
-import difflib
 import itertools
 import re
 import typing
@@ -37,6 +36,7 @@ from pydantic import (
 )
 
 from .errors import ConfigError, OpenCoffeaError
+from .util import did_you_mean
 
 __all__ = [
     "AnalysisConfig",
@@ -203,7 +203,7 @@ class GeneratedSample(_Model):
         if process not in PROCESSES:
             raise ValueError(
                 f"unknown process {process!r}"
-                + _did_you_mean(process, PROCESSES)
+                + did_you_mean(process, PROCESSES)
                 + f"; allowed: {', '.join(PROCESSES)}"
             )
         return process
@@ -526,7 +526,7 @@ class AnalysisConfig(_Model):
                     (
                         key,
                         f"names histogram {histogram!r}, which is not booked"
-                        + _did_you_mean(histogram, self.histograms),
+                        + did_you_mean(histogram, self.histograms),
                     )
                 )
             for role in ("stack", "signal", "data"):
@@ -537,7 +537,7 @@ class AnalysisConfig(_Model):
                             (
                                 ("plots", name, role),
                                 f"names group {group!r}, which no dataset has"
-                                + _did_you_mean(group, groups)
+                                + did_you_mean(group, groups)
                                 + f"; groups: {', '.join(sorted(groups))}",
                             )
                         )
@@ -550,7 +550,7 @@ class AnalysisConfig(_Model):
             key = ("datasets", name, "read", histogram)
             if histogram not in self.histograms:
                 problems.append(
-                    (key, "is not a booked histogram" + _did_you_mean(histogram, self.histograms))
+                    (key, "is not a booked histogram" + did_you_mean(histogram, self.histograms))
                 )
                 continue
             categories = {
@@ -568,7 +568,7 @@ class AnalysisConfig(_Model):
                         (
                             (*key, axis),
                             "is not a category axis of this histogram"
-                            + _did_you_mean(axis, categories),
+                            + did_you_mean(axis, categories),
                         )
                     )
                     continue
@@ -578,7 +578,7 @@ class AnalysisConfig(_Model):
                             (
                                 (*key, axis, value),
                                 f"is not a category of {axis!r}"
-                                + _did_you_mean(value, categories[axis]),
+                                + did_you_mean(value, categories[axis]),
                             )
                         )
         return problems
@@ -620,7 +620,7 @@ class AnalysisConfig(_Model):
                 problems.append(
                     (
                         key,
-                        f"unknown systematic {name!r}{_did_you_mean(name, known)}; known: "
+                        f"unknown systematic {name!r}{did_you_mean(name, known)}; known: "
                         + ", ".join(known),
                     )
                 )
@@ -741,7 +741,7 @@ def _check_scale_factor(
         return [
             (
                 (*where, "key"),
-                f"is not a muon key of era {era_name}{_did_you_mean(factor.key, use.keys)}",
+                f"is not a muon key of era {era_name}{did_you_mean(factor.key, use.keys)}",
             )
         ]
     if factor.key is not None and factor.object != "muon" and factor.key not in use.keys:
@@ -751,7 +751,7 @@ def _check_scale_factor(
             (
                 (*where, "working_point"),
                 f"{factor.working_point!r} is not a working point of era {era_name}"
-                + _did_you_mean(factor.working_point, use.working_points)
+                + did_you_mean(factor.working_point, use.working_points)
                 + f"; working points: {', '.join(use.working_points)}",
             )
         ]
@@ -940,7 +940,7 @@ def _explain(item: dict[str, Any], path: tuple) -> str:
         allowed = _allowed_keys(path[:-1])
         return (
             f"unknown key {key!r}"
-            + _did_you_mean(str(key), allowed)
+            + did_you_mean(str(key), allowed)
             + (f"; allowed here: {', '.join(allowed)}" if allowed else "")
         )
     if kind == "missing":
@@ -952,7 +952,7 @@ def _explain(item: dict[str, Any], path: tuple) -> str:
         shown = given.get("type") if isinstance(given, dict) else given
         return (
             f"{shown!r} is not allowed"
-            + _did_you_mean(str(shown), options)
+            + did_you_mean(str(shown), options)
             + f"; allowed: {', '.join(options) or expected}"
         )
     message = item["msg"].removeprefix("Value error, ")
@@ -966,8 +966,3 @@ def _allowed_keys(path: tuple) -> list[str]:
     if model is None:
         return []
     return [name for name, f in model.model_fields.items() if not f.exclude]
-
-
-def _did_you_mean(word: str, options: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""

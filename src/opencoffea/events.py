@@ -102,6 +102,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .errors import InputFileError
+from .util import either
 
 __all__ = [
     "BranchSummary",
@@ -741,19 +742,13 @@ def _pick_collection(wanted: str, groups: dict[str, list[str]], info: FileInfo) 
         return by_lower[wanted.lower()]
     near = difflib.get_close_matches(wanted.lower(), list(by_lower), n=3, cutoff=0.6)
     hint = (
-        "did you mean " + _either(f"'{by_lower[name]}'" for name in near) + "?"
+        "did you mean " + either(f"'{by_lower[name]}'" for name in near) + "?"
         if near
         else f"the tree has {len(groups)} collections; inspect the file without one to list them"
     )
     raise InputFileError(
         info.path, f"has no collection '{wanted}' in tree '{info.treename}'", hint=hint
     )
-
-
-def _either(options: Iterable[str]) -> str:
-    """``"'a'"``, ``"'a' or 'b'"``, ``"'a', 'b' or 'c'"``."""
-    *rest, last = options
-    return f"{', '.join(rest)} or {last}" if rest else last
 
 
 def _branch_summary(branch: Any) -> BranchSummary:

@@ -29,7 +29,6 @@ import contextlib
 import hashlib
 import io
 import json
-import os
 import time
 import traceback
 from collections import OrderedDict
@@ -43,7 +42,6 @@ import loky
 from coffea.processor import DaskExecutor, FuturesExecutor, IterativeExecutor
 
 from .config import AnalysisConfig, Execution, PortalRef
-from .corrections.payloads import CorrectionError
 from .datasets import InputFile, RunSums, read_run_sums, resolve_files
 from .datasets.cache import cache_dir
 from .datasets.download import golden_json
@@ -53,8 +51,9 @@ from .datasets.portal import Portal, Record
 from .datasets.premade import PremadeInput, read_premade
 from .errors import InputFileError, OpenCoffeaError
 from .events import FileInfo, describe, events_from, open_file
-from .histograms import AnalysisError, Output, book
+from .histograms import Output, book
 from .processor import Processor, load_processor
+from .util import write_atomic
 
 __all__ = ["Chunk", "FileRecord", "RunResult", "run"]
 
@@ -432,10 +431,7 @@ def _cached_record(input_file: InputFile) -> FileRecord | None:
 
 def _cache_record(input_file: InputFile, record: FileRecord) -> None:
     data = {"info": asdict(record.info), "sums": asdict(record.sums) if record.sums else None}
-    path = _record_cache_path(input_file)
-    partial = path.with_suffix(f".{os.getpid()}.part")
-    partial.write_text(json.dumps(data))
-    partial.replace(path)
+    write_atomic(_record_cache_path(input_file), json.dumps(data))
 
 
 def _scan_file(item: tuple[int, InputFile]) -> list[tuple[int, FileRecord | None, Any]]:
@@ -495,7 +491,7 @@ def _process(chunks: list[Chunk], processor: Processor, executor: Any) -> Output
     output = _call(executor, chunks, _ChunkFunction(payload), processor.new_output())
     fatal = [f for f in output.failures if f.get("fatal")]
     if fatal:
-        raise AnalysisError(f"{fatal[0]['error']}\n  (in {fatal[0]['file']})")
+        raise OpenCoffeaError(f"{fatal[0]['error']}\n  (in {fatal[0]['file']})")
     return output
 
 
@@ -531,8 +527,8 @@ class _ChunkFunction:
             record = _describe_chunk(chunk)
             record["error"] = f"{type(err).__name__}: {err}"
             record["traceback"] = "".join(traceback.format_exception(err)[-3:])
-            # the same in every chunk: a misuse of out, or corrections that cannot apply
-            record["fatal"] = isinstance(err, (AnalysisError, CorrectionError))
+            # the same in every chunk (a misuse of out, corrections that cannot apply)
+            record["fatal"] = isinstance(err, OpenCoffeaError) and err.stops_run
             output.failures.append(record)
             return output
 

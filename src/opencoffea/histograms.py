@@ -21,7 +21,6 @@ Example:
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,19 +31,10 @@ import numpy as np
 
 from .config import CategoryAxis, Histogram, IntegerAxis, RegularAxis, VariableAxis
 from .datasets.lumis import LumiSections
-from .errors import OpenCoffeaError
+from .errors import AnalysisError, OpenCoffeaError
+from .util import NOMINAL, did_you_mean
 
-__all__ = ["AnalysisError", "Cutflow", "FileTally", "Output", "Recorder", "book"]
-
-NOMINAL = "nominal"
-
-
-class AnalysisError(OpenCoffeaError):
-    """A processor used ``out`` in a way that cannot work (a wrong name, a wrong length).
-
-    Such a mistake is the same in every chunk, so it stops the run instead of being
-    recorded chunk after chunk as a failure.
-    """
+__all__ = ["Cutflow", "FileTally", "Output", "Recorder", "book"]
 
 
 # ---------------------------------------------------------------------------- booking
@@ -337,8 +327,7 @@ class Recorder:
         h = self._output.histograms.get(histogram)
         if h is None:
             known = list(self._output.histograms)
-            close = difflib.get_close_matches(histogram, known, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            hint = did_you_mean(histogram, known)
             raise AnalysisError(
                 f"no histogram {histogram!r} is booked{hint}; booked: {', '.join(known)}"
             )

@@ -36,7 +36,6 @@ Example:
 
 from __future__ import annotations
 
-import difflib
 import json
 import math
 import re
@@ -58,16 +57,15 @@ from rich.console import Console
 from rich.table import Table
 
 from .config import AnalysisConfig, Plot
-from .errors import OpenCoffeaError
-from .histograms import NOMINAL
+from .errors import PlotError
 from .results import Result
+from .util import NOMINAL, did_you_mean
 
 __all__ = [
     "COMBINED",
     "ROOT_COLOURS",
     "Comparison",
     "GroupHistogram",
-    "PlotError",
     "Yield",
     "YieldTable",
     "check_plots",
@@ -143,10 +141,6 @@ SIGNAL_COLOURS = ("kRed", "kBlue", "kMagenta", "kGreen+2", "kOrange+7")
 # to the legend (top right) and the experiment label (top left, inside the frame).
 PEAK_HEIGHT = 0.7
 _SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+")
-
-
-class PlotError(OpenCoffeaError):
-    """A plot or yields table that cannot be made from this result: says which and why."""
 
 
 def colour(name: str) -> str:
@@ -280,7 +274,7 @@ def _reduce(
     if h is None:
         raise PlotError(
             f"the result has no histogram {histogram!r}"
-            + _did_you_mean(histogram, result.histograms)
+            + did_you_mean(histogram, result.histograms)
             + f"; histograms: {', '.join(result.histograms) or 'none'}"
         )
     if NOMINAL not in list(h.axes["systematic"]):
@@ -298,13 +292,13 @@ def _reduce(
         if name not in categories:
             raise PlotError(
                 f"histogram {histogram!r} has no category axis {name!r} to select"
-                + _did_you_mean(name, categories)
+                + did_you_mean(name, categories)
                 + f"; category axes: {', '.join(categories) or 'none'}"
             )
         if value not in categories[name]:
             raise PlotError(
                 f"axis {name!r} of histogram {histogram!r} has no category {value!r}"
-                + _did_you_mean(value, categories[name])
+                + did_you_mean(value, categories[name])
                 + f"; categories: {', '.join(categories[name])}"
             )
     index: dict[str, Any] = {"systematic": hist.loc(NOMINAL)}
@@ -330,7 +324,7 @@ def _check_groups(groups: Iterable[str], members: dict[str, list[str]]) -> None:
         if group not in members:
             raise PlotError(
                 f"no dataset of the result is in group {group!r}"
-                + _did_you_mean(group, members)
+                + did_you_mean(group, members)
                 + f"; groups: {', '.join(members)}"
             )
 
@@ -360,7 +354,7 @@ def _plot_named(config: AnalysisConfig, name: str) -> Plot:
     if name not in config.plots:
         raise PlotError(
             f"no plot {name!r}"
-            + _did_you_mean(name, config.plots)
+            + did_you_mean(name, config.plots)
             + f"; plots: {', '.join(config.plots) or 'none'}"
         )
     return config.plots[name]
@@ -940,14 +934,14 @@ def _compare(
         if group not in cells:
             raise PlotError(
                 f"yields.reference: no group {group!r}"
-                + _did_you_mean(group, cells)
+                + did_you_mean(group, cells)
                 + f"; groups: {', '.join(cells)}"
             )
         for column, given in row.items():
             if column not in columns:
                 raise PlotError(
                     f"yields.reference.{group}: no column {column!r}"
-                    + _did_you_mean(column, columns)
+                    + did_you_mean(column, columns)
                     + f"; columns: {', '.join(columns)}"
                 )
             value, error = given if isinstance(given, tuple) else (given, 0.0)
@@ -1025,8 +1019,3 @@ def _signed(value: float, error: float) -> str:
 
 def _decimals(error: float) -> int:
     return min(6, max(0, 1 - math.floor(math.log10(error))))
-
-
-def _did_you_mean(word: str, options: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""

@@ -17,7 +17,6 @@ Example:
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import importlib
 import importlib.util
@@ -37,6 +36,7 @@ from .config import AnalysisConfig
 from .datasets.lumis import LumiSections
 from .errors import ProcessorLoadError
 from .histograms import FileTally, Output, Recorder, book
+from .util import did_you_mean
 
 __all__ = ["Processor", "load_processor"]
 
@@ -167,8 +167,7 @@ def load_processor(config: AnalysisConfig) -> type[Processor]:
     cls = getattr(module, name, None)
     if cls is None:
         classes = [k for k, v in vars(module).items() if isinstance(v, type)]
-        close = difflib.get_close_matches(name, classes, n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        hint = did_you_mean(name, classes)
         raise ProcessorLoadError(f"{where}: {target} has no class {name!r}{hint}")
     if not (isinstance(cls, type) and issubclass(cls, Processor)):
         raise ProcessorLoadError(

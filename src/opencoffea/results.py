@@ -41,6 +41,7 @@ from .config import AnalysisConfig, CategoryAxis, Histogram
 from .errors import OpenCoffeaError
 from .execution import RunResult
 from .histograms import book_one
+from .util import atomic_path, write_atomic
 
 __all__ = [
     "Normalisation",
@@ -157,7 +158,7 @@ def write_result(run: RunResult, directory: str | Path | None = None) -> Path:
     lumi_files = _write_lumis(directory, run)
     manifest = _manifest(run, norms)
     manifest["lumi_sections"] = lumi_files
-    (directory / MANIFEST).write_text(json.dumps(manifest, indent=2, default=str) + "\n")
+    write_atomic(directory / MANIFEST, json.dumps(manifest, indent=2, default=str) + "\n")
     return directory
 
 
@@ -172,13 +173,11 @@ def histogram_path(kind: str, name: str, dataset: str, systematic: str, *cats: s
 
 
 def _write_root(path: Path, kinds: dict[str, dict[str, hist.Hist]], config: AnalysisConfig) -> None:
-    tmp = path.with_suffix(".root.part")
-    with uproot.recreate(tmp) as file:
+    with atomic_path(path) as tmp, uproot.recreate(tmp) as file:
         for kind, histograms in kinds.items():
             for name, h in histograms.items():
                 for key, sliced in _slices(h, config.histograms[name]):
                     file[histogram_path(kind, name, *key)] = sliced
-    tmp.replace(path)  # a reader never sees half a file
 
 
 def _slices(h: hist.Hist, spec: Histogram):
@@ -204,7 +203,7 @@ def _write_lumis(directory: Path, run: RunResult) -> dict[str, dict[str, Any]]:
     for dataset, sections in sorted(run.output.lumis.items()):
         path = directory / LUMIS / f"{dataset}.json"
         path.parent.mkdir(exist_ok=True)
-        path.write_text(json.dumps(sections.to_golden_json()) + "\n")
+        write_atomic(path, json.dumps(sections.to_golden_json()) + "\n")
         written[dataset] = {"file": str(path.relative_to(directory)), "sections": len(sections)}
     return written
 

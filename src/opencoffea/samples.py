@@ -44,6 +44,8 @@ import awkward as ak
 import numpy as np
 import uproot
 
+from .util import atomic_path
+
 __all__ = ["PROCESSES", "demo_samples", "generate"]
 
 PROCESSES: tuple[str, ...] = ("dy_mumu", "dy_ee", "zz4l", "hzz4l", "ttbar", "dimuon_data")
@@ -1953,15 +1955,10 @@ def generate(
     path = pathlib.Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     # written aside and renamed at the end, so that an interrupted run leaves no half file
-    partial = path.with_name(path.name + ".partial")
-    try:
+    with atomic_path(path) as partial:
         _write_sample(
             partial, process, events, seed, kind, format, compressor, runs_style, chunk_size
         )
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
-    os.replace(partial, path)
     return path
 
 

@@ -32,7 +32,6 @@ Example:
 from __future__ import annotations
 
 import dataclasses
-import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,18 +39,17 @@ from typing import Any
 import awkward as ak
 
 from ..config import AnalysisConfig, EnergyConfig, ScaleFactorConfig
+from ..errors import CorrectionError
+from ..util import NOMINAL, did_you_mean, sha256_of
 from .egamma import EnergyCorrection, egamma_energy, electron_weight, photon_weight
 from .jets import JetCorrections, correct_jets, with_jets
-from .manifest import Era, load_manifest, payload_root, sha256_of
+from .manifest import Era, load_manifest, payload_root
 from .met import type1_met, with_met
 from .objects import with_collection
-from .payloads import CorrectionError
 from .pileup import pileup_weight
 from .scalefactors import WeightVariation, muon_weight
 
 __all__ = ["Applied", "Corrector"]
-
-NOMINAL = "nominal"
 
 
 @dataclass
@@ -227,10 +225,9 @@ class Corrector:
         """
         spec = self.scale_factors.get(name)
         if spec is None:
-            close = difflib.get_close_matches(name, list(self.scale_factors), n=1)
             raise CorrectionError(
                 f"no scale factor {name!r} in corrections.scale_factors"
-                + (f" (did you mean {close[0]!r}?)" if close else "")
+                + did_you_mean(name, self.scale_factors)
                 + f"; declared: {', '.join(self.scale_factors) or 'none'}"
             )
         if spec.object == "muon":

@@ -69,7 +69,8 @@ from typing import Any
 import awkward as ak
 import numpy as np
 
-from .payloads import CorrectionError, correction, evaluate, load_payload
+from ..errors import CorrectionError
+from .payloads import correction, evaluate, load_payload
 from .scalefactors import WeightVariation, inputs_for, scale_factor_weight
 from .seeds import object_gaussian
 

@@ -73,13 +73,14 @@ from typing import Any
 import awkward as ak
 import numpy as np
 
+from ..errors import CorrectionError
+from ..util import NOMINAL
 from .objects import with_collection
-from .payloads import CorrectionError, compound_stack, correction, evaluate, load_payload
+from .payloads import compound_stack, correction, evaluate, load_payload
 from .seeds import object_gaussian
 
 __all__ = [
     "MIN_JET_ENERGY",
-    "NOMINAL",
     "CorrectedJets",
     "JetCorrections",
     "correct_jets",
@@ -88,7 +89,6 @@ __all__ = [
     "with_jets",
 ]
 
-NOMINAL = "nominal"
 """The name of the central variation."""
 
 MIN_JET_ENERGY = 1e-2

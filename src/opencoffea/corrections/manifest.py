@@ -42,7 +42,6 @@ Example:
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import functools
 import gzip
 import hashlib
@@ -50,7 +49,6 @@ import importlib.resources
 import json
 import os
 import tarfile
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Annotated, Any, BinaryIO, Literal
@@ -59,8 +57,9 @@ import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ..datasets.cache import cache_dir
+from ..errors import CorrectionError
+from ..util import atomic_path, did_you_mean, sha256_of
 from .jets import JetCorrections
-from .payloads import CorrectionError
 
 __all__ = [
     "ENV_ROOT",
@@ -75,7 +74,6 @@ __all__ = [
     "find_payload_file",
     "load_manifest",
     "payload_root",
-    "sha256_of",
 ]
 
 ENV_ROOT = "OPENCOFFEA_CORRECTIONS"
@@ -270,7 +268,7 @@ class Era(_Model):
         for where, payload, keys in wanted:
             if payload not in self.payloads:
                 raise ValueError(
-                    f"{where}: no payload {payload!r}{_did_you_mean(payload, self.payloads)}"
+                    f"{where}: no payload {payload!r}{did_you_mean(payload, self.payloads)}"
                 )
             unlisted = [k for k in keys if k not in self.payloads[payload].keys]
             if unlisted:
@@ -337,7 +335,7 @@ class Era(_Model):
             else f"payloads: {', '.join(self.payloads)}"
         )
         raise CorrectionError(
-            f"era {self.name} has no payload {name!r}{_did_you_mean(name, self.payloads)}; " + hint
+            f"era {self.name} has no payload {name!r}{did_you_mean(name, self.payloads)}; " + hint
         )
 
 
@@ -379,7 +377,7 @@ class Manifest(_Model):
         if name in self.eras:
             return self.eras[name]
         raise CorrectionError(
-            f"no era {name!r} in the payload manifest{_did_you_mean(name, self.eras)}; "
+            f"no era {name!r} in the payload manifest{did_you_mean(name, self.eras)}; "
             f"eras: {', '.join(self.eras)}"
         )
 
@@ -453,20 +451,6 @@ def payload_root(explicit: str | os.PathLike | None = None) -> Path:
             "checkout, or fetch the payloads (opencoffea corrections fetch ERA)"
         )
     return path
-
-
-def sha256_of(path: str | os.PathLike) -> str:
-    """The sha256 of a file, hex, read in chunks: what a result's provenance records.
-
-    Example:
-        >>> sha256_of("puWeights.json.gz")  # doctest: +SKIP
-        'e95e77a855093b6da926469c6001e54919d3390591efd426c75eb010e4e003d3'
-    """
-    digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        while chunk := stream.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 # ---------------------------------------------------------------------------- fetching
@@ -663,16 +647,11 @@ def _extract(archive: Path, era: Era, root: Path) -> list[PayloadFile]:
 def _install(stream: BinaryIO, destination: Path) -> str:
     """Write a stream to ``destination`` through a temporary name; returns its sha256."""
     destination.parent.mkdir(parents=True, exist_ok=True)
-    partial = destination.with_name(f"{destination.name}.{os.getpid()}.part")
     digest = hashlib.sha256()
-    try:
-        with partial.open("wb") as out:
-            while chunk := stream.read(_CHUNK):
-                digest.update(chunk)
-                out.write(chunk)
-        partial.replace(destination)  # a reader never sees half a payload
-    finally:
-        partial.unlink(missing_ok=True)
+    with atomic_path(destination) as partial, partial.open("wb") as out:
+        while chunk := stream.read(_CHUNK):
+            digest.update(chunk)
+            out.write(chunk)
     return digest.hexdigest()
 
 
@@ -762,8 +741,3 @@ def _info(correction: dict[str, Any], *, compound: bool) -> CorrectionInfo:
         output=variable(correction["output"]),
         compound=compound,
     )
-
-
-def _did_you_mean(word: str, options: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""

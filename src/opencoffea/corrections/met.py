@@ -47,8 +47,9 @@ from collections.abc import Mapping
 import awkward as ak
 import numpy as np
 
-from .jets import NOMINAL, JetCorrections, correct_jets, jec_factor
-from .payloads import CorrectionError
+from ..errors import CorrectionError
+from ..util import NOMINAL
+from .jets import JetCorrections, correct_jets, jec_factor
 
 __all__ = [
     "TYPE1_MAX_EM_FRACTION",

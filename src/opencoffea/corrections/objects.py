@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import awkward as ak
 
-from .payloads import CorrectionError
+from ..errors import CorrectionError
 
 __all__ = ["with_collection"]
 

@@ -30,10 +30,10 @@ import correctionlib
 import numpy as np
 from correctionlib.highlevel import open_auto
 
-from ..errors import OpenCoffeaError
+from ..errors import CorrectionError
+from ..util import did_you_mean
 
 __all__ = [
-    "CorrectionError",
     "compound_stack",
     "correction",
     "evaluate",
@@ -41,10 +41,6 @@ __all__ = [
     "payload_document",
     "payload_path",
 ]
-
-
-class CorrectionError(OpenCoffeaError):
-    """A payload or a correction that cannot be used as asked, with what to do."""
 
 
 _LOADED: dict[str, correctionlib.CorrectionSet] = {}  # per process: path → CorrectionSet
@@ -114,14 +110,8 @@ def correction(cset: correctionlib.CorrectionSet, key: str) -> Any:
         return cset[key]
     if key in set(cset.compound.keys()):
         return cset.compound[key]
-    import difflib
-
     names = [*cset.keys(), *cset.compound.keys()]
-    close = difflib.get_close_matches(key, names, n=3)
-    raise CorrectionError(
-        f"no correction {key!r} in the payload"
-        + (f" (did you mean {', '.join(map(repr, close))}?)" if close else "")
-    )
+    raise CorrectionError(f"no correction {key!r} in the payload" + did_you_mean(key, names, n=3))
 
 
 def evaluate(corr: Any, **inputs: Any) -> Any:

@@ -19,7 +19,7 @@ import os
 
 import awkward as ak
 
-from .payloads import CorrectionError
+from ..errors import CorrectionError
 from .scalefactors import WeightVariation, scale_factor_weight
 
 __all__ = ["pileup_weight"]

@@ -32,7 +32,6 @@ Example:
 
 from __future__ import annotations
 
-import difflib
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -41,7 +40,9 @@ from typing import Any
 import awkward as ak
 import numpy as np
 
-from .payloads import CorrectionError, correction, evaluate, load_payload, payload_document
+from ..errors import CorrectionError
+from ..util import did_you_mean
+from .payloads import correction, evaluate, load_payload, payload_document
 
 __all__ = [
     "WeightVariation",
@@ -270,9 +271,8 @@ def _string_value(corr: Any, name: str, value: Any, categories: dict[str, set]) 
         )
     value = value() if callable(value) else value
     if keys and value not in keys:
-        close = difflib.get_close_matches(str(value), keys, n=3, cutoff=0.5)
-        hint = f"did you mean {', '.join(map(repr, close))}?" if close else f"it has {keys}"
-        raise CorrectionError(f"correction {corr.name!r} has no {name} {value!r} ({hint})")
+        hint = did_you_mean(str(value), keys, n=3, cutoff=0.5) or f" (it has {keys})"
+        raise CorrectionError(f"correction {corr.name!r} has no {name} {value!r}{hint}")
     return value
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import fnmatch
 import glob
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -115,17 +114,15 @@ def generated_files(sample: GeneratedSample, kind: str) -> list[Path]:
             f"{sample.process}_{kind}_{sample.format}_{sample.compression}_n{events}_s{seed}.root"
         )
         path = cache_dir("samples") / name
-        if not path.exists():
-            partial = path.with_suffix(f".{os.getpid()}.part")
+        if not path.exists():  # generate() writes it whole or not at all
             generate(
                 sample.process,
-                partial,
+                path,
                 events,
                 seed=seed,
                 kind=kind,
                 format=sample.format,
                 compression=sample.compression,
             )
-            partial.replace(path)
         paths.append(path)
     return paths

@@ -61,8 +61,9 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal
 
-from .. import __version__
+from .._version import __version__
 from ..errors import PortalError
+from ..util import write_atomic
 from .cache import cache_dir
 
 __all__ = [
@@ -259,7 +260,7 @@ class Portal:
             raise self._malformed(f"record {recid}", str(err)) from None
         if self.cache:
             with contextlib.suppress(OSError):  # a cache that cannot be written is no cache
-                _write_atomically(cached, json.dumps({"record": answer, "indexes": indexes}))
+                write_atomic(cached, json.dumps({"record": answer, "indexes": indexes}))
         return record
 
     def dataset(self, recid: int) -> Record:
@@ -619,10 +620,3 @@ def _int(value: Any) -> int | None:
 
 def _a(word: str) -> str:
     return f"{'an' if word[:1].lower() in 'aeiou' else 'a'} {word}"
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    """Write under a temporary name and rename, so a reader never sees half a file."""
-    partial = path.with_name(f"{path.name}.{os.getpid()}.part")
-    partial.write_text(text, encoding="utf-8")
-    partial.replace(path)
