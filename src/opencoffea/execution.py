@@ -490,8 +490,10 @@ def _process(chunks: list[Chunk], processor: Processor, executor: Any) -> Output
     payload = cloudpickle.dumps(processor)
     output = _call(executor, chunks, _ChunkFunction(payload), processor.new_output())
     fatal = [f for f in output.failures if f.get("fatal")]
-    if fatal:
-        raise OpenCoffeaError(f"{fatal[0]['error']}\n  (in {fatal[0]['file']})")
+    if fatal:  # the error itself travelled back: raise it here, naming where it happened
+        error = fatal[0]["fatal"]
+        error.args = (f"{error}\n  (in {fatal[0]['file']})",)
+        raise error
     return output
 
 
@@ -528,7 +530,8 @@ class _ChunkFunction:
             record["error"] = f"{type(err).__name__}: {err}"
             record["traceback"] = "".join(traceback.format_exception(err)[-3:])
             # the same in every chunk (a misuse of out, corrections that cannot apply)
-            record["fatal"] = isinstance(err, OpenCoffeaError) and err.stops_run
+            stops = isinstance(err, OpenCoffeaError) and err.stops_run
+            record["fatal"] = err.with_traceback(None) if stops else None
             output.failures.append(record)
             return output
 
