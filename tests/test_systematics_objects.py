@@ -17,7 +17,7 @@ import uproot
 
 from opencoffea import run
 from opencoffea.corrections.egamma import smear_mc
-from opencoffea.errors import AnalysisError, ConfigError
+from opencoffea.errors import AnalysisError, ConfigError, CorrectionError
 from opencoffea.events import describe, events_from, open_file
 
 from .conftest import real_file
@@ -297,7 +297,7 @@ def test_data_given_simulation_stops_the_run_with_the_reason(tmp_path):
             "electrons": {"payload": str(egm), "scale": "EGMScale_Compound_Ele_2022preEE"}
         },
     )
-    with pytest.raises(AnalysisError, match="energy scale is for data, and these events are simul"):
+    with pytest.raises(CorrectionError, match="energy scale is for data, and these events are simul"):
         run(config, status=False)
 
 
