@@ -297,7 +297,7 @@ def test_data_given_simulation_stops_the_run_with_the_reason(tmp_path):
             "electrons": {"payload": str(egm), "scale": "EGMScale_Compound_Ele_2022preEE"}
         },
     )
-    with pytest.raises(CorrectionError, match="energy scale is for data, and these events are simul"):
+    with pytest.raises(CorrectionError, match="energy scale is for data, and these events"):
         run(config, status=False)
 
 
