@@ -15,9 +15,9 @@ import yaml
 from opencoffea import load_config, load_result, run, write_result
 from opencoffea.cli import main
 from opencoffea.config import Plot, Yields
+from opencoffea.errors import PlotError
 from opencoffea.plotting import (
     COMBINED,
-    PlotError,
     colour,
     group_histograms,
     plot_numbers,
