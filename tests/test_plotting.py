@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import json
 import math
+import subprocess
+import sys
+import textwrap
 
 import hist
 import numpy as np
@@ -15,9 +18,9 @@ import yaml
 from opencoffea import load_config, load_result, run, write_result
 from opencoffea.cli import main
 from opencoffea.config import Plot, Yields
+from opencoffea.errors import PlotError
 from opencoffea.plotting import (
     COMBINED,
-    PlotError,
     colour,
     group_histograms,
     plot_numbers,
@@ -290,6 +293,21 @@ def test_cli_bad_input_is_one_clear_line(result_dir, tmp_path, capsys):
     err = capsys.readouterr().err
     assert "plot 'pt': no dataset of the result is in group 'Extra'" in err
     assert "Traceback" not in err
+
+
+def test_the_numbers_and_yields_tables_do_without_matplotlib():
+    """``opencoffea yields`` does not pay for importing matplotlib and mplhep: the figures'
+    functions load them when first asked for."""
+    code = textwrap.dedent("""
+        import sys
+        from opencoffea.plotting import plot_numbers, render_yields, yields
+        print(sorted({"matplotlib", "mplhep"} & set(sys.modules)))
+        from opencoffea.plotting import plot_result
+        print("mplhep" in sys.modules, plot_result.__module__)
+    """)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[:2] == ["[]", "True opencoffea.plotting.figures"]
 
 
 def test_run1_figure_numbers(tmp_path):

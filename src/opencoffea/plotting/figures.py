@@ -1,0 +1,314 @@
+"""CMS-style figures of a result (matplotlib + mplhep): stack, signals, data points with
+Garwood intervals, the ratio panel, labels and legend; each saved as PNG and PDF beside the
+JSON of exactly what it shows.
+
+Every mistake in the plots is found by :func:`check_plots` before any figure is drawn.
+
+Example:
+    >>> paths = plot_result(load_result("results/dimuon_demo"))  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+import mplhep
+import numpy as np
+from hist.intervals import poisson_interval
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import is_color_like
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+from ..config import AnalysisConfig, Plot
+from ..errors import PlotError
+from ..results import Result
+from .colours import colour, plot_colours
+from .groups import GroupHistogram, check_groups, group_members, plot_roles, reduce_histogram
+from .labels import experiment_label, legend_text, mathtext, ylabel_text
+from .numbers import numbers_from_groups, plot_groups, stack_total
+
+__all__ = ["check_plots", "plot_result"]
+
+# Where the tallest thing drawn sits, as a fraction of the frame's height: the rest is left
+# to the legend (top right) and the experiment label (top left, inside the frame).
+PEAK_HEIGHT = 0.7
+
+
+def check_plots(result: Result, config: AnalysisConfig | None = None) -> None:
+    """Every mistake in the plots of ``config`` against this result, in one error.
+
+    Called by :func:`plot_result` before it draws anything, so a bad plot leaves no
+    half-written figures.
+
+    Example:
+        >>> check_plots(load_result("results/higgs4l_demo"))  # doctest: +SKIP
+    """
+    config = config or result.config
+    members = group_members(result, config)
+    problems = []
+    for name, plot in config.plots.items():
+        if not re.fullmatch(r"[A-Za-z0-9_.\-]+", name):
+            problems.append(f"plot {name!r}: name it with letters, digits, '_', '-' and '.'")
+        try:
+            reduce_histogram(result, plot.histogram or name, plot.select)
+            check_groups(plot_roles(plot), members)
+        except PlotError as err:
+            problems.append(f"plot {name!r}: {err}")
+        for group, value in plot.colors.items():
+            if not is_color_like(colour(value)):
+                problems.append(
+                    f"plot {name!r}: {value!r} (colour of {group!r}) is not a matplotlib "
+                    "colour or a known ROOT colour name"
+                )
+    if problems:
+        head = f"{len(problems)} problems in the plots:\n" if len(problems) > 1 else ""
+        raise PlotError(head + "\n".join(problems))
+
+
+def plot_result(
+    result: Result, config: AnalysisConfig | None = None, directory: Path | None = None
+) -> list[Path]:
+    """Draw every plot of the configuration: ``<plot>.png``, ``.pdf`` and ``.json``.
+
+    ``config`` defaults to the result's own; ``directory`` to ``<result>/plots``.
+
+    Example:
+        >>> paths = plot_result(load_result("results/dimuon_demo"))  # doctest: +SKIP
+        >>> [p.name for p in paths]  # doctest: +SKIP
+        ['mass.png', 'mass.pdf', 'mass.json']
+    """
+    config = config or result.config
+    check_plots(result, config)
+    directory = Path(directory) if directory else result.directory / "plots"
+    written: list[Path] = []
+    for name, plot in config.plots.items():
+        directory.mkdir(parents=True, exist_ok=True)
+        groups = plot_groups(result, config, name, plot)
+        numbers = numbers_from_groups(result, config, name, plot, groups)
+        # Drawing and saving inside the style: fonts are looked up when text is rendered.
+        with matplotlib.rc_context(mplhep.style.CMS):
+            figure = _figure(plot, groups, numbers, config)
+            for suffix in ("png", "pdf"):
+                path = directory / f"{name}.{suffix}"
+                # no creation date in the PDF: the same result gives the same file
+                metadata = {"CreationDate": None} if suffix == "pdf" else None
+                figure.savefig(path, dpi=100, metadata=metadata)
+                written.append(path)
+        path = directory / f"{name}.json"
+        path.write_text(json.dumps(numbers, indent=1, ensure_ascii=False) + "\n")
+        written.append(path)
+    return written
+
+
+def _figure(
+    plot: Plot, groups: dict[str, GroupHistogram], numbers: dict[str, Any], config: AnalysisConfig
+) -> Figure:
+    """One plot's figure (to be made and saved inside the CMS style)."""
+    edges = np.asarray(numbers["edges"])
+    axis_label = numbers["axis"]["label"] or numbers["axis"]["name"]
+    stack = stack_total(groups, plot)
+    expected = stack.values + sum(
+        (groups[g].values for g in plot.signal), np.zeros_like(stack.values)
+    )
+    expected_var = stack.variances + sum(
+        (groups[g].variances for g in plot.signal), np.zeros_like(stack.values)
+    )
+    colours = plot_colours(plot)
+    figure = Figure(figsize=(10, 12.5 if plot.ratio else 10), layout="constrained")
+    FigureCanvasAgg(figure)  # no pyplot: no display needed, no global figure state
+    if plot.ratio:
+        top, bottom = figure.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": (3, 1)})
+        figure.get_layout_engine().set(hspace=0, h_pad=0.02)
+    else:
+        top, bottom = figure.subplots(), None
+    peak, smallest = _draw_main(top, plot, groups, stack, expected, edges, colours)
+    _limits(top, plot, edges, peak, smallest)
+    _legend(top, plot, groups)
+    _label(top, plot, config)
+    top.set_ylabel(mathtext(plot.ylabel or ylabel_text(edges, axis_label)))
+    xlabel = mathtext(plot.xlabel or axis_label)
+    if bottom is not None and plot.data:
+        _draw_ratio(bottom, plot, groups[plot.data], expected, expected_var, edges)
+        bottom.set_xlabel(xlabel)
+        top.tick_params(labelbottom=False)
+    else:
+        top.set_xlabel(xlabel)
+    return figure
+
+
+def _draw_main(
+    ax: Any,
+    plot: Plot,
+    groups: dict[str, GroupHistogram],
+    stack: GroupHistogram,
+    expected: np.ndarray,
+    edges: np.ndarray,
+    colours: dict[str, str],
+) -> tuple[float, float]:
+    """Stack, signals and data; returns the top of what is drawn and its smallest value > 0."""
+    tops, lows = [expected], []
+    if plot.stack:
+        layers = [groups[g].values for g in plot.stack]
+        mplhep.histplot(
+            layers,
+            edges,
+            stack=True,
+            histtype="fill",
+            label=[legend_text(plot, g) for g in plot.stack],
+            color=[colours[g] for g in plot.stack],
+            edgecolor="black",
+            linewidth=1,
+            flow=None,
+            ax=ax,
+        )
+        lows.append(layers[0])
+    for group in plot.signal:
+        line = stack.values + groups[group].values  # each signal on the background alone
+        mplhep.histplot(
+            line,
+            edges,
+            histtype="step",
+            color=colours[group],
+            linewidth=2.5,
+            label=legend_text(plot, group),
+            flow=None,
+            ax=ax,
+        )
+        lows.append(line)
+        tops.append(line)
+    if plot.data:
+        data = groups[plot.data]
+        _, high = _draw_points(ax, data, expected, edges, 1.0, legend_text(plot, plot.data))
+        lows.append(data.values)
+        tops.append(high)
+    peak = max(float(np.max(t)) for t in tops)
+    positive = np.concatenate([x[x > 0] for x in lows]) if lows else np.zeros(0)
+    return (peak if peak > 0 else 1.0), (float(positive.min()) if positive.size else 1.0)
+
+
+def _draw_points(
+    ax: Any,
+    data: GroupHistogram,
+    expected: np.ndarray,
+    edges: np.ndarray,
+    scale: Any,
+    label: str | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Data points divided by ``scale`` (1, or the prediction for the ratio panel).
+
+    Bins with data: a point and its Garwood interval. Empty bins where something is expected:
+    the upper error bar only. Returns the low and high ends of the intervals.
+    """
+    centres = (edges[:-1] + edges[1:]) / 2
+    counts = np.array_equal(data.values, data.variances)  # unweighted, as data are
+    low, high = (
+        poisson_interval(data.values) if counts else poisson_interval(data.values, data.variances)
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value, low, high = data.values / scale, low / scale, high / scale
+    finite = np.isfinite(value) & np.isfinite(high)
+    filled = finite & (data.values > 0)
+    empty = finite & (data.values == 0) & (expected > 0)
+    style = {"color": "black", "elinewidth": 1.5, "capsize": 0, "linestyle": "none"}
+    size = 7 if len(centres) <= 60 else 4  # many narrow bins: smaller points
+    ax.errorbar(
+        centres[filled],
+        value[filled],
+        yerr=[(value - low)[filled], (high - value)[filled]],
+        marker="o",
+        markersize=size,
+        label=label,
+        **style,
+    )
+    if empty.any():
+        ax.errorbar(
+            centres[empty],
+            value[empty],
+            yerr=[np.zeros(empty.sum()), high[empty]],
+            marker="none",
+            **style,
+        )
+    return low, np.where(filled | empty, high, 0.0)
+
+
+def _draw_ratio(
+    ax: Any,
+    plot: Plot,
+    data: GroupHistogram,
+    expected: np.ndarray,
+    expected_var: np.ndarray,
+    edges: np.ndarray,
+) -> None:
+    """Data / (stack + signal) with the data's errors, and the simulation's stat. band."""
+    safe = np.where(expected > 0, expected, np.nan)
+    _draw_points(ax, data, expected, edges, safe, None)
+    relative = np.sqrt(expected_var) / safe
+    shown = np.isfinite(relative)
+    ax.stairs(
+        np.where(shown, 1 + np.nan_to_num(relative), np.nan),
+        edges,
+        baseline=np.where(shown, 1 - np.nan_to_num(relative), np.nan),
+        fill=True,
+        facecolor="none",
+        edgecolor="grey",
+        hatch="////",
+        linewidth=0,
+        label="Stat. unc.",
+    )
+    ax.axhline(1, color="black", linewidth=1, linestyle="--")
+    ax.set_ylim(*plot.ratio_ylim)
+    # few labels, the top one dropped: it would touch the lowest label of the panel above
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=4, prune="upper"))
+    ax.set_ylabel("Data / Pred.")
+    if plot.logx:
+        _log_x(ax)
+
+
+def _limits(ax: Any, plot: Plot, edges: np.ndarray, peak: float, smallest: float) -> None:
+    """Axis ranges: the bins in x; in y, room above the tallest bin for legend and label."""
+    if plot.logx:
+        _log_x(ax)
+    ax.set_xlim(*(plot.xlim or (edges[0], edges[-1])))
+    if plot.logy:
+        ax.set_yscale("log")
+        # down to half the smallest value drawn, but no more than 7 decades below the peak
+        low = max(smallest / 2, peak * 1e-7)
+        high = low * (peak / low) ** (1 / PEAK_HEIGHT) if peak > low else low * 10
+    else:
+        low, high = 0.0, peak / PEAK_HEIGHT
+    ax.set_ylim(*(plot.ylim or (low, high)))
+
+
+def _log_x(ax: Any) -> None:
+    """A log x axis labelled 1, 10, 100 (as CMS mass spectra are), not 10⁰, 10¹, 10²."""
+    ax.set_xscale("log")
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+
+
+def _legend(ax: Any, plot: Plot, groups: dict[str, GroupHistogram]) -> None:
+    """Data first, then the signals, then the stack from its top down (as it is seen)."""
+    handles = dict(zip(*reversed(ax.get_legend_handles_labels()), strict=True))
+    order = [
+        *([plot.data] if plot.data else []),
+        *plot.signal,
+        *reversed(plot.stack),
+    ]
+    labels = [legend_text(plot, g) for g in order]
+    ax.legend(
+        [handles[label] for label in labels if label in handles],
+        [label for label in labels if label in handles],
+        loc=plot.legend,
+    )
+
+
+def _label(ax: Any, plot: Plot, config: AnalysisConfig) -> None:
+    """The experiment label (``CMS`` bold, the rest italic) and the luminosity on the right."""
+    experiment, text, right = experiment_label(plot, config.luminosity)
+    # inside the frame, top left, the text under "CMS" (a long one stays clear of the
+    # legend); the luminosity above the frame on the right; no "Simulation" added
+    mplhep.label.exp_label(exp=experiment, text=text, data=True, rlabel=right, loc=2, ax=ax)

@@ -1,0 +1,131 @@
+"""Exactly what a plot shows, as written to ``<plot>.json`` beside its figures.
+
+For each group its kind, datasets, colour, bin edges, values and variances, its yield and the
+yield's variance, and the under/overflow apart; the same for the sum of the stack.
+
+Example:
+    >>> FORMAT
+    'opencoffea-plot/1'
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..config import AnalysisConfig, Plot
+from ..errors import PlotError
+from ..results import Result
+from ..util import NOMINAL, did_you_mean
+from .colours import plot_colours
+from .groups import GroupHistogram, group_histograms, plot_roles, reduce_histogram
+
+__all__ = ["FORMAT", "numbers_from_groups", "plot_groups", "plot_numbers", "stack_total"]
+
+FORMAT = "opencoffea-plot/1"
+
+
+def plot_numbers(result: Result, name: str, config: AnalysisConfig | None = None) -> dict[str, Any]:
+    """Exactly what plot ``name`` shows, as written to ``<name>.json``.
+
+    Example:
+        >>> numbers = plot_numbers(load_result("results/higgs4l_demo"), "m4l")  # doctest: +SKIP
+        >>> numbers["groups"]["Data"]["kind"], numbers["stack_total"]["groups"]  # doctest: +SKIP
+        ('data', ['ZZ → 4ℓ'])
+    """
+    config = config or result.config
+    plot = _plot_named(config, name)
+    return numbers_from_groups(result, config, name, plot, plot_groups(result, config, name, plot))
+
+
+def _plot_named(config: AnalysisConfig, name: str) -> Plot:
+    if name not in config.plots:
+        raise PlotError(
+            f"no plot {name!r}"
+            + did_you_mean(name, config.plots)
+            + f"; plots: {', '.join(config.plots) or 'none'}"
+        )
+    return config.plots[name]
+
+
+def plot_groups(
+    result: Result, config: AnalysisConfig, name: str, plot: Plot
+) -> dict[str, GroupHistogram]:
+    """The groups plot ``name`` draws, with a mistake named after the plot.
+
+    Example:
+        >>> result = load_result("results/higgs4l_demo")  # doctest: +SKIP
+        >>> config = result.config  # doctest: +SKIP
+        >>> list(plot_groups(result, config, "m4l", config.plots["m4l"]))  # doctest: +SKIP
+        ['ZZ → 4ℓ', 'm_H = 125 GeV', 'Data']
+    """
+    try:
+        return group_histograms(
+            result, plot.histogram or name, plot_roles(plot), plot.select, config
+        )
+    except PlotError as err:
+        raise PlotError(f"plot {name!r}: {err}") from None
+
+
+def numbers_from_groups(
+    result: Result,
+    config: AnalysisConfig,
+    name: str,
+    plot: Plot,
+    groups: dict[str, GroupHistogram],
+) -> dict[str, Any]:
+    """What :func:`plot_numbers` gives, from the groups :func:`plot_groups` gave (so that a
+    figure and its JSON share one computation).
+
+    Example:
+        >>> result = load_result("results/higgs4l_demo")  # doctest: +SKIP
+        >>> config, plot = result.config, result.config.plots["m4l"]  # doctest: +SKIP
+        >>> groups = plot_groups(result, config, "m4l", plot)  # doctest: +SKIP
+        >>> numbers_from_groups(result, config, "m4l", plot, groups)["summed"]  # doctest: +SKIP
+        ['channel']
+    """
+    histogram = plot.histogram or name
+    _, axis, summed = reduce_histogram(result, histogram, plot.select)
+    stack = stack_total(groups, plot)
+    colours = plot_colours(plot)
+    return {
+        "format": FORMAT,
+        "plot": name,
+        "histogram": histogram,
+        "systematic": NOMINAL,
+        "select": dict(plot.select),
+        "summed": summed,
+        "axis": {"name": axis.name, "label": axis.label},
+        "edges": np.asarray(axis.edges, dtype=float).tolist(),
+        "flow": "values and yields are in-range bins; under/overflow are given apart",
+        "groups": {g: {**h.as_dict(), "color": colours[g]} for g, h in groups.items()},
+        "stack_total": {
+            "groups": list(plot.stack),
+            "values": stack.values.tolist(),
+            "variances": stack.variances.tolist(),
+            "yield": stack.total,
+            "yield_variance": stack.total_variance,
+        },
+    }
+
+
+def stack_total(groups: dict[str, GroupHistogram], plot: Plot) -> GroupHistogram:
+    """The sum of the stacked groups, added bottom to top as they are drawn.
+
+    Example:
+        >>> from opencoffea.config import Plot
+        >>> edges = np.array([0.0, 1, 2])
+        >>> groups = {
+        ...     "ZZ": GroupHistogram("ZZ", "stack", edges, np.array([1.0, 2]), np.array([1.0, 4])),
+        ...     "H": GroupHistogram("H", "signal", edges, np.array([5.0, 5]), np.array([5.0, 5])),
+        ... }
+        >>> stack_total(groups, Plot(stack=["ZZ"], signal=["H"])).values
+        array([1., 2.])
+    """
+    any_group = next(iter(groups.values()))
+    values, variances = np.zeros_like(any_group.values), np.zeros_like(any_group.values)
+    for group in plot.stack:  # bottom to top, as drawn
+        values = values + groups[group].values
+        variances = variances + groups[group].variances
+    return GroupHistogram("stack", "stack", any_group.edges, values, variances)
