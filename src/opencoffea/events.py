@@ -11,11 +11,11 @@ A file that cannot be used is an :class:`~opencoffea.errors.InputFileError` nami
 and what is wrong with it, never a traceback from deep inside uproot (DESIGN invariant 3).
 
 Example:
-    >>> with open_file("nano_dy.root") as file:  # doctest: +SKIP
-    ...     info = describe(file, "nano_dy.root")
+    >>> with open_file(nano_dy) as file:
+    ...     info = describe(file, nano_dy)
     ...     events = events_from(file, info, entry_stop=10)
     ...     total = ak.sum(events.Muon.pt)  # reads nMuon and Muon_pt, nothing else
-    >>> info.version, info.flavour, info.is_data  # doctest: +SKIP
+    >>> info.version, info.flavour, info.is_data
     ('v6', 'nanoaod', False)
 """
 
@@ -94,7 +94,7 @@ def open_file(path: str, **uproot_options: Any) -> uproot.ReadOnlyDirectory:
     chunk of it is read.
 
     Example:
-        >>> with open_file("data/nano_dy.root") as file:  # doctest: +SKIP
+        >>> with open_file(nano_dy) as file:
         ...     file.keys()
         ['Events;1', 'Runs;1']
         >>> import pathlib, tempfile
@@ -224,10 +224,11 @@ def describe(file: uproot.ReadOnlyDirectory, path: str, treename: str | None = N
             event-ID branch (``run``, ``luminosityBlock``, ``event``).
 
     Example:
-        >>> with open_file("nano_tt_v15.root") as file:  # doctest: +SKIP
-        ...     describe(file, "nano_tt_v15.root")
-        FileInfo(path='nano_tt_v15.root', treename='Events', num_entries=200,
-                 flavour='nanoaod', version='v15', is_data=False, uuid='6ac7019c-…')
+        >>> path = str(testdata / "nanoaod" / "nano_tt_v15.root")
+        >>> with open_file(path) as file:
+        ...     info = describe(file, path)
+        >>> info.treename, info.num_entries, info.flavour, info.version, info.is_data
+        ('Events', 200, 'nanoaod', 'v15', False)
     """
     with read_errors_as_input_errors(path):
         name = _events_tree_name(file, path, treename)
@@ -316,11 +317,11 @@ def events_from(
 
     Example:
         >>> log = []
-        >>> with open_file("nano_dy.root") as file:  # doctest: +SKIP
-        ...     info = describe(file, "nano_dy.root")
-        ...     events = events_from(file, info, entry_stop=100, access_log=log)
+        >>> with open_file(nano_dy) as file:
+        ...     info = describe(file, nano_dy)
+        ...     events = events_from(file, info, entry_stop=20, access_log=log)
         ...     total = ak.sum(events.Muon.pt)
-        >>> sorted({record.branch for record in log})  # doctest: +SKIP
+        >>> sorted({record.branch for record in log})
         ['Muon_pt', 'nMuon']
     """
     stop = info.num_entries if entry_stop is None else entry_stop

@@ -5,8 +5,12 @@ way) and :func:`render_inspection` draws them as rich tables. Kept apart from
 :mod:`opencoffea.events`, which every chunk imports, because only this command draws tables.
 
 Example:
-    >>> from rich.console import Console
-    >>> render_inspection(inspect_file("nano_dy.root", "Muon"), Console())  # doctest: +SKIP
+    >>> inspection = inspect_file(nano_dy, "Muon")
+    >>> inspection.info.flavour, inspection.collection, inspection.branches[0].name
+    ('nanoaod', 'Muon', 'nMuon')
+    >>> render_inspection(inspection, Console(width=100))  # doctest: +ELLIPSIS
+    file         .../nano_dy.root
+    ...
 """
 
 from __future__ import annotations
@@ -90,8 +94,8 @@ class Inspection:
     processing history kept in a ``MetaData`` tree (the NANO step last), when there is one.
 
     Example:
-        >>> inspection = inspect_file("nano_dy.root", "Muon")  # doctest: +SKIP
-        >>> inspection.branches[1].title  # doctest: +SKIP
+        >>> inspection = inspect_file(nano_dy, "Muon")
+        >>> inspection.branches[1].title
         'dxy (with sign) wrt first PV, in cm'
     """
 
@@ -110,13 +114,13 @@ def inspect_file(path: str, collection: str | None = None) -> Inspection:
     :class:`InputFileError` that suggests the nearest names.
 
     Example:
-        >>> inspection = inspect_file("nano_dy.root", "muon")  # doctest: +SKIP
-        >>> inspection.collection, inspection.info.version  # doctest: +SKIP
+        >>> inspection = inspect_file(nano_dy, "muon")
+        >>> inspection.collection, inspection.info.version
         ('Muon', 'v6')
-        >>> inspect_file("nano_dy.root", "Muons")  # doctest: +SKIP
+        >>> inspect_file(nano_dy, "Muons")  # doctest: +ELLIPSIS +NORMALIZE_WHITESPACE
         Traceback (most recent call last):
         ...
-        opencoffea.errors.InputFileError: nano_dy.root: has no collection 'Muons' in tree
+        opencoffea.errors.InputFileError: .../nano_dy.root: has no collection 'Muons' in tree
         'Events' (did you mean 'Muon'?)
     """
     with open_file(path) as file:
@@ -214,7 +218,11 @@ def render_inspection(inspection: Inspection, console: Console) -> None:
     """Print an :class:`Inspection` as rich tables: the file, its trees, collections, branches.
 
     Example:
-        >>> render_inspection(inspect_file("nano_dy.root", "Muon"), Console())  # doctest: +SKIP
+        >>> console = Console(width=100, record=True)
+        >>> render_inspection(inspect_file(nano_dy, "Muon"), console)  # doctest: +ELLIPSIS
+        file ...
+        >>> "Branches of Muon" in console.export_text()
+        True
     """
     console.print(_file_table(inspection))
     console.print(_trees_table(inspection.trees))

@@ -113,7 +113,7 @@ def trees_of(file: uproot.ReadOnlyDirectory) -> dict[str, str]:
     """Tree name → class name of every TTree or RNTuple in the file, subdirectories too.
 
     Example:
-        >>> with uproot.open("nano_dy.root") as file:  # doctest: +SKIP
+        >>> with uproot.open(nano_dy) as file:
         ...     trees_of(file)
         {'Events': 'TTree', 'Runs': 'TTree'}
     """
@@ -193,9 +193,10 @@ def version_of(
     the ``branches`` of the events ``tree`` or in the ``Runs`` tree of ``file``: a lower bound.
 
     Example:
-        >>> with uproot.open("nano_tt_v15.root") as file:  # doctest: +SKIP
+        >>> path = str(testdata / "nanoaod" / "nano_tt_v15.root")
+        >>> with uproot.open(path) as file:
         ...     tree = file["Events"]
-        ...     version_of("nano_tt_v15.root", tree, frozenset(tree.keys()), file)
+        ...     version_of(path, tree, frozenset(tree.keys()), file)
         'v15'
     """
     campaign = _CAMPAIGN.search(str(path))
