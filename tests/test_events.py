@@ -1,4 +1,4 @@
-"""Opening NanoAOD files: formats and versions, clear errors, lazy reading, ``inspect``.
+"""Opening NanoAOD files: formats and versions, clear errors, lazy reading.
 
 Most tests read the real CMS files of the shared test data (they skip without it); the
 error cases build their own small files in ``tmp_path``.
@@ -6,9 +6,10 @@ error cases build their own small files in ``tmp_path``.
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import http.server
-import io
+import inspect
 import json
 import pickle
 import threading
@@ -22,16 +23,15 @@ import numpy as np
 import pytest
 import uproot
 from coffea.nanoevents import PFNanoAODSchema
-from rich.console import Console
 
+from opencoffea import events as events_module
+from opencoffea import nanoaod as nanoaod_module
 from opencoffea.errors import InputFileError
 from opencoffea.events import (
     FileInfo,
     describe,
     events_from,
-    inspect_file,
     open_file,
-    render_inspection,
     schema_for,
 )
 
@@ -331,39 +331,16 @@ def test_http_errors_are_input_errors(http_dir):
         open_file(f"{url}/login.root")
 
 
-# ----------------------------------------------------------------------- inspect
+# ----------------------------------------------------------------------- layout
 
 
-def rendered(inspection) -> str:
-    console = Console(file=io.StringIO(), width=200, record=True)
-    render_inspection(inspection, console)
-    return console.export_text()
-
-
-def test_inspect_shows_the_branch_documentation(nanoaod):
-    text = rendered(inspect_file(str(nanoaod("nano_dy.root"))))
-    assert "NanoAOD, version v6" in text
-    assert "Muon_dxy" in text and "dxy (with sign) wrt first PV, in cm" in text
-    assert "slimmedMuons after basic selection" in text  # the title of nMuon
-    assert "Runs" in text  # the trees of the file
-
-
-def test_inspect_one_collection(nanoaod):
-    inspection = inspect_file(str(nanoaod("pfnano.root")), "muon")
-    assert inspection.collection == "Muon"
-    assert inspection.branches[0].name == "nMuon"
-    assert {branch.name.split("_")[0] for branch in inspection.branches} == {"nMuon", "Muon"}
-    assert inspection.releases[-1] == "CMSSW_10_6_20"  # the NANO step
-    text = rendered(inspection)
-    assert "Branches of Muon" in text and "cut-based ID, tight WP" in text
-
-
-def test_inspect_says_when_a_file_has_no_documentation(nanoaod):
-    inspection = inspect_file(str(nanoaod(OUTREACH)), "Muon")
-    assert not any(branch.documented for branch in inspection.branches)
-    assert "no documentation in the file" in rendered(inspection)
-
-
-def test_an_unknown_collection_suggests_the_nearest(nanoaod):
-    with pytest.raises(InputFileError, match=r"has no collection 'Muons'.*did you mean 'Muon'\?"):
-        inspect_file(str(nanoaod("nano_dy.root")), "Muons")
+@pytest.mark.parametrize("module", [events_module, nanoaod_module])
+def test_the_modules_of_every_chunk_draw_no_tables(module):
+    """rich is for ``opencoffea inspect`` (:mod:`opencoffea.inspection`), not the hot path."""
+    imported = set()
+    for node in ast.walk(ast.parse(inspect.getsource(module))):
+        if isinstance(node, ast.Import):
+            imported |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            imported.add(node.module)
+    assert not {name for name in imported if name.split(".")[0] == "rich"}

@@ -261,7 +261,7 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _inspect(args: argparse.Namespace) -> int:
-    from .events import inspect_file, render_inspection
+    from .inspection import inspect_file, render_inspection
 
     render_inspection(inspect_file(args.file, args.collection), Console(highlight=False))
     return 0

@@ -1,73 +1,18 @@
-"""Opening NanoAOD files as lazy coffea NanoEvents, and telling what a file holds.
+"""Opening NanoAOD files as lazy coffea NanoEvents: the first step of every chunk.
 
 A run touches each input file twice: a pre-pass (:func:`open_file` then :func:`describe`)
 learns the events tree, its size, the NanoAOD flavour and version and whether it is data,
 and each chunk then gets its events from :func:`events_from` with the schema from
 :func:`schema_for`. Events are always ``mode="virtual"``: a branch is read when an analysis
-first touches it, and never otherwise (DESIGN invariant 5).
+first touches it, and never otherwise (DESIGN invariant 5). How flavours and versions are
+told apart, and why the schemas are quiet, is :mod:`opencoffea.nanoaod`'s part.
 
-Flavours
---------
-``nanoaod``   standard CMS NanoAOD, any release (``Events``)
-``pfnano``    PFNano: NanoAOD plus PF candidates (``PFCands``, ``JetPFCands``)
-``scouting``  Run 3 scouting NanoAOD (``ScoutingMuon``, ``ScoutingJet``, ...)
-``outreach``  reduced open-data NanoAOD: the AOD2NanoAOD outreach tool's
-              ``aod2nanoaod/Events``, or any ``Events`` without the event-level branches
-              every CMSSW NanoAOD writes (``PV_npvsGood``, ``L1Reco_step``, ``Flag_METFilters``,
-              ``HLTriggerFirstPath``, ``fixedGridRhoFastjetAll``/``Rho_fixedGridRhoFastjetAll``),
-              such as the 2012 H→4ℓ files of portal records 12361–12368.
-
-NanoAOD version
----------------
-Files carry no version number, so it is inferred, never required. A campaign name in the
-path (``.../RunIISummer20UL16NanoAODv9/...`` → ``v9``) is taken as it is. Otherwise the
-branches are read against the release history below, newest first, and the first release
-with a marker present is the estimate. A marker is something that release introduced, so
-the estimate is a lower bound: a skim that dropped every marker of its own release reads as
-older, and scouting files, with few of the standard collections, read "v12 or later".
-Reduced (outreach) files get ``None``.
-
-======= ========================================================== ==============================
-version marker (any one of them)                                     introduced by
-======= ========================================================== ==============================
-v15     ``Jet_btagUParTAK4B`` (UParT tagger)                         the 15_0_X campaign, which
-                                                                     also removed ``Jet_jetId``
-                                                                     (cmssw#46085)
-v14     ``PFMET_pt`` (``MET`` renamed ``PFMET``),                    cmssw#44495, cmssw#44716
-        ``FatJet_particleNetLegacy_QCD``
-v13     ``Jet_chMultiplicity``, ``Jet_hfEmEF``                       cmssw#42728
-v12     ``Rho_fixedGridRhoFastjetAll`` (the ``Rho`` table), or an    cmssw#40478 (16-bit indices,
-        ``*Idx*`` branch stored as 16-bit integer                    signed counters)
-v11     ``Electron_seediEtaOriX``, ``Photon_seediEtaOriX``           cmssw#40327, see cmssw#43699
-v10     ``Tau_idDeepTau2018v2p5VSjet`` (DeepTau v2.5)                cmssw#38726
-v9      ``nLowPtElectron``, ``nboostedTau``,                         cms-nanoAOD/cmssw#555; v9
-        ``L1PreFiringWeight_Muon_Nom``                               also drops the Fall17V1
-                                                                     electron MVA (cmssw#33701)
-v8      ``DeepMETResolutionTune_pt``, ``Jet_hfsigmaEtaEta``          cms-nanoAOD/cmssw#533
-v7      Runs tree ``genEventSumw`` (was ``genEventSumw_``),          cmssw#29179; coffea's
-        ``FatJet_genJetAK8Idx``, ``nGenIsolatedPhoton``,             schema has the same v7 rule
-        ``PuppiMET_ptJESUp``                                         for ``FatJet_genJetAK8Idx``
-v6      ``nFsrPhoton`` (FSR photons)                                 cmssw#28122
-v5      none of the above: "v5 or older"
-======= ========================================================== ==============================
-
-On the real test files: ``nano_dy``/``nano_dimuon`` read v6, ``nano_tt_v15`` v15, and
-``pfnano`` v8 (it keeps the Fall17V1 electron MVA and has no LowPtElectron or boostedTau, and
-its MetaData tree names CMSSW_10_6_20 for the NANO step: NanoAODv8 content).
-
-Warnings
---------
-coffea's schemas warn about every cross-reference they know of that a file lacks, and about
-branches they overwrite. On real files these are noise, so the schemas here are quiet by
-construction, not by a blanket filter (see :class:`_OnlyWhatTheFileHas`): links whose index
-branch is absent are never built, and branches coffea refills with constants are left out of
-the form. What remains is coffea's warning for an index whose *target* collection was
-skimmed away; it stays for standard NanoAOD and PFNano (``muon.matched_jet`` cannot work
-there), and is off for the reduced and scouting formats, which drop collections by design.
+A file that cannot be used is an :class:`~opencoffea.errors.InputFileError` naming the file
+and what is wrong with it, never a traceback from deep inside uproot (DESIGN invariant 3).
 
 Example:
-    >>> with open_file("nano_dy.root") as file:
-    ...     info = describe(file, "nano_dy.root")
+    >>> with open_file(nano_dy) as file:
+    ...     info = describe(file, nano_dy)
     ...     events = events_from(file, info, entry_stop=10)
     ...     total = ak.sum(events.Muon.pt)  # reads nMuon and Muon_pt, nothing else
     >>> info.version, info.flavour, info.is_data
@@ -77,46 +22,39 @@ Example:
 from __future__ import annotations
 
 import asyncio
-import difflib
 import json
-import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
 import awkward as ak
 import fsspec
 import uproot
 import uproot.deserialization
-from coffea.nanoevents import (
-    BaseSchema,
-    NanoAODSchema,
-    NanoEventsFactory,
-    PFNanoAODSchema,
-    ScoutingNanoAODSchema,
-)
+from coffea.nanoevents import BaseSchema, NanoEventsFactory
 from coffea.nanoevents.mapping import TrivialUprootOpener, UprootSourceMapping
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
 from .errors import InputFileError
-from .util import either
+from .nanoaod import SCHEMAS, flavour_of, is_data, trees_of, version_of
 
 __all__ = [
-    "BranchSummary",
-    "CollectionSummary",
     "FileInfo",
-    "Inspection",
-    "TreeSummary",
+    "NanoEvents",
     "describe",
     "events_from",
-    "inspect_file",
     "open_file",
-    "render_inspection",
+    "read_errors_as_input_errors",
     "schema_for",
 ]
+
+NanoEvents: TypeAlias = ak.Array
+"""The events of a chunk, as an analysis gets them: ``events.Muon.pt``, ``events.metadata``.
+
+coffea's NanoEvents are awkward Arrays whose records carry behaviours (four-vectors,
+cross-references such as ``muon.matched_jet``); they have no class of their own, so this
+one name lets the public API say what it takes and returns.
+"""
 
 EVENT_TREES = ("Events", "aod2nanoaod/Events")
 """Where the events tree is looked for, in order, when no tree name is given."""
@@ -124,32 +62,13 @@ EVENT_TREES = ("Events", "aod2nanoaod/Events")
 EVENT_IDS = ("run", "luminosityBlock", "event")
 """The branches that identify an event; every events tree must have them."""
 
-_TREE_CLASSES = ("TTree", "TNtuple", "TNtupleD", "ROOT::RNTuple", "ROOT::Experimental::RNTuple")
-
-# Event-level branches the CMSSW NanoAOD sequence writes in every release, data and MC.
-_STANDARD_HALLMARKS = frozenset(
-    {
-        "PV_npvsGood",
-        "L1Reco_step",
-        "HLTriggerFirstPath",
-        "Flag_METFilters",
-        "fixedGridRhoFastjetAll",
-        "Rho_fixedGridRhoFastjetAll",
-    }
-)
-
-# Simulation has event weights; the outreach tool keeps generator particles but no weight.
-_SIMULATION_BRANCHES = frozenset({"genWeight", "nGenPart"})
-
-# "RunIISummer20UL16NanoAODv9", "UL2016_MiniAODv2_NanoAODv9-v1", but not "PFNanoAODv2".
-_CAMPAIGN = re.compile(r"(?<![A-Za-z])NanoAODv(\d+)")
-
 
 @dataclass(frozen=True)
 class FileInfo:
     """What a pre-pass learns about one input file (picklable, JSON-able via asdict).
 
     Example:
+        >>> import dataclasses
         >>> info = FileInfo("nano_dy.root", "Events", 40, "nanoaod", "v6", False, "a949…")
         >>> dataclasses.asdict(info)["version"]
         'v6'
@@ -175,15 +94,19 @@ def open_file(path: str, **uproot_options: Any) -> uproot.ReadOnlyDirectory:
     chunk of it is read.
 
     Example:
-        >>> with open_file("data/nano_dy.root") as file:
+        >>> with open_file(nano_dy) as file:
         ...     file.keys()
         ['Events;1', 'Runs;1']
-        >>> open_file("notes.txt")
+        >>> import pathlib, tempfile
+        >>> notes = pathlib.Path(tempfile.mkdtemp(), "notes.txt")
+        >>> _ = notes.write_text("Some notes, not a ROOT file")
+        >>> open_file(str(notes))  # doctest: +ELLIPSIS +NORMALIZE_WHITESPACE
         Traceback (most recent call last):
         ...
-        opencoffea.errors.InputFileError: notes.txt: is not a ROOT file (it starts with b'Some') ...
+        opencoffea.errors.InputFileError: .../notes.txt: is not a ROOT file
+        (it starts with b'Some') (an HTML page or text here usually means a failed download: ...)
     """
-    with _read_errors_as_input_errors(path):
+    with read_errors_as_input_errors(path):
         file = uproot.open(path, **uproot_options)
         _check_complete(file, path)
     return file
@@ -199,8 +122,19 @@ def _remote_errors() -> tuple[type[BaseException], ...]:
 
 
 @contextmanager
-def _read_errors_as_input_errors(path: str) -> Iterator[None]:
-    """Turn what uproot and the file systems under it raise into an :class:`InputFileError`."""
+def read_errors_as_input_errors(path: str) -> Iterator[None]:
+    """Turn what uproot and the file systems under it raise into an :class:`InputFileError`.
+
+    Opening, describing and inspecting a file read through it: a file broken past its
+    header fails wherever a read first reaches the damage, and is named there too.
+
+    Example:
+        >>> with read_errors_as_input_errors("x.root"):
+        ...     raise FileNotFoundError("x.root")
+        Traceback (most recent call last):
+        ...
+        opencoffea.errors.InputFileError: x.root: file not found (check the path or URL)
+    """
     try:
         yield
     except InputFileError:
@@ -290,37 +224,32 @@ def describe(file: uproot.ReadOnlyDirectory, path: str, treename: str | None = N
             event-ID branch (``run``, ``luminosityBlock``, ``event``).
 
     Example:
-        >>> with open_file("nano_tt_v15.root") as file:
-        ...     describe(file, "nano_tt_v15.root")
-        FileInfo(path='nano_tt_v15.root', treename='Events', num_entries=200,
-                 flavour='nanoaod', version='v15', is_data=False, uuid='6ac7019c-…')
+        >>> path = str(testdata / "nanoaod" / "nano_tt_v15.root")
+        >>> with open_file(path) as file:
+        ...     info = describe(file, path)
+        >>> info.treename, info.num_entries, info.flavour, info.version, info.is_data
+        ('Events', 200, 'nanoaod', 'v15', False)
     """
-    with _read_errors_as_input_errors(path):
+    with read_errors_as_input_errors(path):
         name = _events_tree_name(file, path, treename)
         tree = file[name]
         branches = frozenset(tree.keys())
         _check_event_ids(branches, name, path)
-        flavour = _flavour(name, branches)
-        version = None if flavour == "outreach" else _version(path, tree, branches, file)
+        flavour = flavour_of(name, branches)
+        version = None if flavour == "outreach" else version_of(path, tree, branches, file)
         return FileInfo(
             path=str(path),
             treename=name,
             num_entries=int(tree.num_entries),
             flavour=flavour,
             version=version,
-            is_data=not branches & _SIMULATION_BRANCHES,
+            is_data=is_data(branches),
             uuid=str(file.file.uuid),
         )
 
 
-def _trees(file: uproot.ReadOnlyDirectory) -> dict[str, str]:
-    """Tree name → class name of every TTree or RNTuple in the file, subdirectories too."""
-    classes = file.classnames(recursive=True, cycle=False)
-    return {name: cls for name, cls in classes.items() if cls in _TREE_CLASSES}
-
-
 def _events_tree_name(file: uproot.ReadOnlyDirectory, path: str, treename: str | None) -> str:
-    trees = _trees(file)
+    trees = trees_of(file)
     listing = f"trees in the file: {', '.join(trees)}" if trees else "the file has no trees"
     if treename is not None:
         if treename.split(";")[0] not in trees:
@@ -349,163 +278,19 @@ def _check_event_ids(branches: frozenset[str], treename: str, path: str) -> None
     )
 
 
-def _flavour(treename: str, branches: frozenset[str]) -> str:
-    if treename.startswith("aod2nanoaod/"):
-        return "outreach"
-    if any(name.startswith("Scouting") for name in branches):
-        return "scouting"
-    if branches & {"nPFCands", "nJetPFCands"}:  # PFNano's names; v15's own nPFCand is singular
-        return "pfnano"
-    if not branches & _STANDARD_HALLMARKS:
-        return "outreach"
-    return "nanoaod"
-
-
-@dataclass(frozen=True)
-class _Evidence:
-    """What the version rules look at: branch names, index types, the Runs tree."""
-
-    branches: frozenset[str]
-    runs_branches: frozenset[str]
-    int16_indices: bool
-
-    def has_any(self, *names: str) -> bool:
-        return any(name in self.branches for name in names)
-
-
-# The release history of the module docstring's table, newest first.
-_VERSION_RULES: tuple[tuple[str, Callable[[_Evidence], bool]], ...] = (
-    ("v15", lambda e: e.has_any("Jet_btagUParTAK4B")),
-    ("v14", lambda e: e.has_any("PFMET_pt", "FatJet_particleNetLegacy_QCD")),
-    ("v13", lambda e: e.has_any("Jet_chMultiplicity", "Jet_hfEmEF")),
-    ("v12", lambda e: e.has_any("Rho_fixedGridRhoFastjetAll") or e.int16_indices),
-    ("v11", lambda e: e.has_any("Electron_seediEtaOriX", "Photon_seediEtaOriX")),
-    ("v10", lambda e: e.has_any("Tau_idDeepTau2018v2p5VSjet")),
-    ("v9", lambda e: e.has_any("nLowPtElectron", "nboostedTau", "L1PreFiringWeight_Muon_Nom")),
-    ("v8", lambda e: e.has_any("DeepMETResolutionTune_pt", "Jet_hfsigmaEtaEta")),
-    (
-        "v7",
-        lambda e: (
-            "genEventSumw" in e.runs_branches
-            or e.has_any("FatJet_genJetAK8Idx", "nGenIsolatedPhoton", "PuppiMET_ptJESUp")
-        ),
-    ),
-    ("v6", lambda e: e.has_any("nFsrPhoton")),
-)
-
-
-def _version(path: str, tree: Any, branches: frozenset[str], file: uproot.ReadOnlyDirectory) -> str:
-    campaign = _CAMPAIGN.search(str(path))
-    if campaign:
-        return f"v{campaign.group(1)}"
-    evidence = _Evidence(
-        branches=branches,
-        runs_branches=frozenset(file["Runs"].keys()) if "Runs" in _trees(file) else frozenset(),
-        int16_indices=any("int16" in tree[name].typename for name in branches if "Idx" in name),
-    )
-    for version, present in _VERSION_RULES:
-        if present(evidence):
-            return version
-    return "v5"
-
-
-# ------------------------------------------------------------------------------ schemas
-
-
-class _OnlyWhatTheFileHas:
-    """Mixin for coffea's NanoAOD schemas: build only what the file has, so real files open quietly.
-
-    coffea's ``NanoAODSchema`` knows the cross-references of every release and warns
-    "Missing cross-reference index for X => Y" for each one a file lacks: on a v6 file the
-    v9 ``LowPtElectron`` links, on a reduced file a dozen more, in every worker. Those
-    links are absent because the file's release or format never wrote them; coffea drops
-    them either way, so the warning tells the user nothing they can act on. Here the links
-    whose index branch is absent are not asked for at all. An index branch whose *target*
-    is absent (a skim that kept ``Muon_jetIdx`` but dropped ``Jet``) still gets coffea's
-    "Missing cross-reference target" warning where ``warn_missing_crossrefs`` is on.
-
-    coffea also overwrites a few branches with constants to make 4-vectors (a photon's
-    mass and charge are 0) and warns "Branch Photon_mass already exists". The stored values
-    are float noise around 0 (|m| < 1e-4 GeV on the real files), so those branches are left
-    out of the form: the events are the same, silently, and the noise is never read.
-    """
-
-    def __init__(self, base_form: dict[str, Any], version: str = "latest") -> None:
-        present = set(base_form["fields"])
-        self.all_cross_references = {
-            index: target
-            for index, target in type(self).all_cross_references.items()
-            if index in present
-        }
-        super().__init__(_without_refilled(base_form, self.full_like_items), version)
-
-
-def _without_refilled(
-    base_form: dict[str, Any], full_like_items: dict[str, tuple[Any, tuple[str, float]]]
-) -> dict[str, Any]:
-    """The base form without the branches coffea would replace by a constant."""
-    present = set(base_form["fields"])
-    # coffea refills "<Coll>_<x>" when the offsets "o<Coll>" exist, i.e. the counter "n<Coll>".
-    refilled = {
-        name
-        for name, (_, (offsets, _)) in full_like_items.items()
-        if name in present and "n" + offsets[1:] in present
-    }
-    kept = [
-        (field, content)
-        for field, content in zip(base_form["fields"], base_form["contents"], strict=True)
-        if field not in refilled
-    ]
-    return {
-        **base_form,
-        "fields": [field for field, _ in kept],
-        "contents": [content for _, content in kept],
-    }
-
-
-class _NanoAODSchema(_OnlyWhatTheFileHas, NanoAODSchema):
-    """Standard NanoAOD, any release."""
-
-
-class _PFNanoAODSchema(_OnlyWhatTheFileHas, PFNanoAODSchema):
-    """PFNano: ``events.Jet.constituents.pf`` are a jet's PF candidates."""
-
-
-class _ReducedNanoAODSchema(_OnlyWhatTheFileHas, NanoAODSchema):
-    """Reduced open-data NanoAOD: collections are dropped by design, so no link warnings."""
-
-    warn_missing_crossrefs = False
-
-
-class _ScoutingNanoAODSchema(_OnlyWhatTheFileHas, ScoutingNanoAODSchema):
-    """Run 3 scouting NanoAOD: a reduced format too, so no link warnings."""
-
-    warn_missing_crossrefs = False
-
-
-_SCHEMAS: dict[str, type[BaseSchema]] = {
-    "nanoaod": _NanoAODSchema,
-    "pfnano": _PFNanoAODSchema,
-    "outreach": _ReducedNanoAODSchema,
-    "scouting": _ScoutingNanoAODSchema,
-}
-
-
 def schema_for(info: FileInfo) -> type[BaseSchema]:
-    """The coffea schema class for a file's flavour.
-
-    Standard NanoAOD gets a ``NanoAODSchema``, PFNano a ``PFNanoAODSchema`` (so that
-    ``events.Jet.constituents.pf`` reaches the ``PFCands`` of each jet), and the reduced and
-    scouting formats quiet subclasses of coffea's schemas for them.
+    """The coffea schema class for a file's flavour (:data:`opencoffea.nanoaod.SCHEMAS`).
 
     Example:
+        >>> import coffea.nanoevents
+        >>> info = FileInfo("nano_dy.root", "Events", 40, "nanoaod", "v6", False, "a949…")
         >>> schema_for(info)
-        <class 'opencoffea.events._NanoAODSchema'>
+        <class 'opencoffea.nanoaod._NanoAODSchema'>
         >>> issubclass(schema_for(info), coffea.nanoevents.NanoAODSchema)
         True
     """
     try:
-        return _SCHEMAS[info.flavour]
+        return SCHEMAS[info.flavour]
     except KeyError:
         raise ValueError(f"unknown NanoAOD flavour {info.flavour!r}") from None
 
@@ -521,7 +306,7 @@ def events_from(
     entry_stop: int | None = None,
     metadata: dict[str, Any] | None = None,
     access_log: list[Any] | None = None,
-) -> ak.Array:
+) -> NanoEvents:
     """Lazy NanoEvents (``mode="virtual"``) for entries ``[entry_start, entry_stop)`` of a file.
 
     Nothing is read here: each branch is read once, when first touched. ``events.metadata``
@@ -532,8 +317,10 @@ def events_from(
 
     Example:
         >>> log = []
-        >>> events = events_from(file, info, entry_stop=100, access_log=log)
-        >>> total = ak.sum(events.Muon.pt)
+        >>> with open_file(nano_dy) as file:
+        ...     info = describe(file, nano_dy)
+        ...     events = events_from(file, info, entry_stop=20, access_log=log)
+        ...     total = ak.sum(events.Muon.pt)
         >>> sorted({record.branch for record in log})
         ['Muon_pt', 'nMuon']
     """
@@ -602,250 +389,3 @@ def _base_form(tree: Any) -> dict[str, Any]:
             _BASE_FORMS.clear()
         _BASE_FORMS[key] = text
     return json.loads(text)
-
-
-# ------------------------------------------------------------------------------ inspecting
-
-
-@dataclass(frozen=True)
-class TreeSummary:
-    """One tree of a file: ``TreeSummary("Runs", "TTree", 1)``."""
-
-    name: str
-    classname: str
-    entries: int
-
-
-@dataclass(frozen=True)
-class CollectionSummary:
-    """One NanoAOD collection: ``CollectionSummary("Muon", "nMuon", 37)``.
-
-    ``counter`` is the count branch of a jagged collection, ``None`` for a flat one
-    (``MET``, ``HLT``, ``run``); ``branches`` counts its branches without the counter.
-    """
-
-    name: str
-    counter: str | None
-    branches: int
-
-
-@dataclass(frozen=True)
-class BranchSummary:
-    """One branch with its type and its documentation (the ROOT branch title).
-
-    Example:
-        >>> BranchSummary("Muon_pt", "float[]", "pt").documented
-        True
-        >>> BranchSummary("Muon_pt", "float[]", "Muon_pt[nMuon]/F").documented
-        False
-    """
-
-    name: str
-    typename: str
-    title: str
-
-    @property
-    def documented(self) -> bool:
-        """False when the title is empty or only ROOT's leaf list (``Muon_pt[nMuon]/F``)."""
-        leaf_list = re.fullmatch(re.escape(self.name) + r"(\[\w+\])*/\w", self.title)
-        return bool(self.title) and leaf_list is None
-
-
-@dataclass(frozen=True)
-class Inspection:
-    """What ``opencoffea inspect FILE [COLLECTION]`` shows about a file.
-
-    ``branches`` are all branches of the events tree, or those of ``collection`` (its
-    counter first) when one was asked for. ``releases`` are the CMSSW releases of the
-    processing history kept in a ``MetaData`` tree (the NANO step last), when there is one.
-
-    Example:
-        >>> inspection = inspect_file("nano_dy.root", "Muon")
-        >>> inspection.branches[1].title
-        'dxy (with sign) wrt first PV, in cm'
-    """
-
-    info: FileInfo
-    trees: tuple[TreeSummary, ...]
-    collections: tuple[CollectionSummary, ...]
-    branches: tuple[BranchSummary, ...]
-    collection: str | None = None
-    releases: tuple[str, ...] = ()
-
-
-def inspect_file(path: str, collection: str | None = None) -> Inspection:
-    """Open a file and gather its trees, format, collections and branch documentation.
-
-    ``collection`` picks one collection (case-insensitively); an unknown one is an
-    :class:`InputFileError` that suggests the nearest names.
-
-    Example:
-        >>> inspection = inspect_file("nano_dy.root", "muon")
-        >>> inspection.collection, inspection.info.version
-        ('Muon', 'v6')
-        >>> inspect_file("nano_dy.root", "Muons")
-        Traceback (most recent call last):
-        ...
-        opencoffea.errors.InputFileError: nano_dy.root: has no collection 'Muons' in tree
-        'Events' (did you mean 'Muon'?)
-    """
-    with open_file(path) as file:
-        info = describe(file, path)
-        with _read_errors_as_input_errors(path):
-            tree = file[info.treename]
-            groups = _collections(tree.keys())
-            chosen = None if collection is None else _pick_collection(collection, groups, info)
-            names = groups[chosen] if chosen else list(tree.keys())
-            return Inspection(
-                info=info,
-                trees=tuple(
-                    TreeSummary(name, cls, int(file[name].num_entries))
-                    for name, cls in _trees(file).items()
-                ),
-                collections=tuple(_collection_summary(*group) for group in groups.items()),
-                branches=tuple(_branch_summary(tree[name]) for name in names),
-                collection=chosen,
-                releases=_cmssw_releases(file),
-            )
-
-
-def _collections(names: Iterable[str]) -> dict[str, list[str]]:
-    """Collection → its branches, counters first, grouped by prefix as coffea does.
-
-    ``Muon_pt`` belongs to ``Muon``; so do ``nMuon`` and per-branch counters like
-    ``nMuon_pt`` (files rewritten by RDataFrame have them), because ``Muon`` exists.
-    """
-    names = list(names)
-    prefixes = {name.split("_")[0] for name in names}
-    groups: dict[str, list[str]] = {}
-    for name in names:
-        prefix = name.split("_")[0]
-        owner = prefix[1:] if prefix.startswith("n") and prefix[1:] in prefixes else prefix
-        groups.setdefault(owner, []).append(name)
-    return {
-        owner: sorted(members, key=lambda m: not m.startswith("n" + owner))
-        for owner, members in groups.items()
-    }
-
-
-def _collection_summary(name: str, members: list[str]) -> CollectionSummary:
-    counters = [member for member in members if member.startswith("n" + name)]
-    counter = "n" + name if "n" + name in counters else None
-    return CollectionSummary(name, counter, len(members) - len(counters))
-
-
-def _pick_collection(wanted: str, groups: dict[str, list[str]], info: FileInfo) -> str:
-    if wanted in groups:
-        return wanted
-    by_lower = {name.lower(): name for name in groups}
-    if wanted.lower() in by_lower:
-        return by_lower[wanted.lower()]
-    near = difflib.get_close_matches(wanted.lower(), list(by_lower), n=3, cutoff=0.6)
-    hint = (
-        "did you mean " + either(f"'{by_lower[name]}'" for name in near) + "?"
-        if near
-        else f"the tree has {len(groups)} collections; inspect the file without one to list them"
-    )
-    raise InputFileError(
-        info.path, f"has no collection '{wanted}' in tree '{info.treename}'", hint=hint
-    )
-
-
-def _branch_summary(branch: Any) -> BranchSummary:
-    # TTree branches have a title; RNTuple fields a description.
-    title = getattr(branch, "title", None) or getattr(branch, "description", "") or ""
-    return BranchSummary(branch.name, branch.typename, title)
-
-
-def _cmssw_releases(file: uproot.ReadOnlyDirectory) -> tuple[str, ...]:
-    """The CMSSW releases in the ``MetaData`` tree's processing history, oldest step first.
-
-    uproot cannot deserialise ``edm::ProcessHistory``, but the release names are plain
-    strings in its (tiny) first basket. A file without that tree gives ``()``.
-    """
-    if "MetaData" not in _trees(file):
-        return ()
-    metadata = file["MetaData"]
-    if "ProcessHistory" not in metadata or metadata["ProcessHistory"].num_baskets == 0:
-        return ()
-    raw = metadata["ProcessHistory"].basket(0).data.tobytes()
-    return tuple(match.decode() for match in re.findall(rb"CMSSW_\w+", raw))
-
-
-_FLAVOUR_NAMES = {
-    "nanoaod": "NanoAOD",
-    "pfnano": "PFNano",
-    "outreach": "reduced (outreach) NanoAOD",
-    "scouting": "Run 3 scouting NanoAOD",
-}
-
-
-def render_inspection(inspection: Inspection, console: Console) -> None:
-    """Print an :class:`Inspection` as rich tables: the file, its trees, collections, branches.
-
-    Example:
-        >>> render_inspection(inspect_file("nano_dy.root", "Muon"), Console())
-    """
-    console.print(_file_table(inspection))
-    console.print(_trees_table(inspection.trees))
-    if inspection.collection is None:
-        console.print(_collections_table(inspection))
-    console.print(_branches_table(inspection))
-
-
-def _file_table(inspection: Inspection) -> Table:
-    info = inspection.info
-    version = f"{info.version} (best estimate)" if info.version else "unknown"
-    table = Table.grid(padding=(0, 2))
-    table.add_column(style="bold")
-    table.add_column()
-    rows = [
-        ("file", info.path),
-        ("events tree", f"{info.treename} ({info.num_entries:,} events)"),
-        ("format", f"{_FLAVOUR_NAMES.get(info.flavour, info.flavour)}, version {version}"),
-        ("kind", "data" if info.is_data else "simulation"),
-        ("UUID", info.uuid),
-    ]
-    if inspection.releases:
-        rows.append(("CMSSW releases", " → ".join(inspection.releases)))
-    for key, value in rows:
-        table.add_row(key, Text(value))
-    return table
-
-
-def _trees_table(trees: tuple[TreeSummary, ...]) -> Table:
-    table = Table(title="Trees", title_justify="left")
-    table.add_column("tree")
-    table.add_column("class")
-    table.add_column("entries", justify="right")
-    for tree in trees:
-        table.add_row(Text(tree.name), tree.classname, f"{tree.entries:,}")
-    return table
-
-
-def _collections_table(inspection: Inspection) -> Table:
-    table = Table(title=f"Collections in {inspection.info.treename}", title_justify="left")
-    table.add_column("collection")
-    table.add_column("counter")
-    table.add_column("branches", justify="right")
-    for collection in inspection.collections:
-        table.add_row(
-            Text(collection.name), Text(collection.counter or "—"), str(collection.branches)
-        )
-    return table
-
-
-def _branches_table(inspection: Inspection) -> Table:
-    where = inspection.collection or inspection.info.treename
-    table = Table(title=f"Branches of {where}", title_justify="left")
-    table.add_column("branch", no_wrap=True)
-    table.add_column("type", no_wrap=True)
-    table.add_column("documentation")
-    for branch in inspection.branches:
-        doc = (
-            Text(branch.title)
-            if branch.documented
-            else Text("no documentation in the file", style="dim")
-        )
-        table.add_row(Text(branch.name), Text(branch.typename), doc)
-    return table
