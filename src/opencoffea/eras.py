@@ -32,9 +32,8 @@ Example:
     >>> era = load_manifest().era("2016postVFP_UL")
     >>> era.jets.algorithm, era.uses["electron"].year
     ('AK4PFchs', '2016postVFP')
-    >>> era.payload("LUM", "/cvmfs/cms.cern.ch/rsync/cms-nanoAOD/jsonpog-integration")
-    ... # doctest: +SKIP
-    PosixPath('/cvmfs/.../POG/LUM/2016postVFP_UL/puWeights.json.gz')
+    >>> era.payload("LUM", corrections_root).relative_to(corrections_root).as_posix()
+    'POG/LUM/2016postVFP_UL/puWeights.json.gz'
 """
 
 from __future__ import annotations
@@ -154,8 +153,9 @@ class Payload(_Model):
         Raises :class:`CorrectionError` naming both checksums otherwise.
 
         Example:
-            >>> era.payloads["jet_jerc"].verify(era.payload("jet_jerc", root))  # doctest: +SKIP
-            '082cfb0ccab5cee4b30d9fe4870ae7b665e6213ccf01c414d049c5b7b89c4b9e'
+            >>> era = load_manifest().era("2016postVFP_UL")
+            >>> era.payloads["puWeights"].verify(era.payload("LUM", corrections_root))
+            'e95e77a855093b6da926469c6001e54919d3390591efd426c75eb010e4e003d3'
         """
         digest = sha256_of(path)
         if digest != self.sha256:
@@ -294,9 +294,9 @@ class Era(_Model):
         root is usually :func:`~opencoffea.corrections.location.payload_root`.
 
         Example:
-            >>> era.payload("LUM", "/cvmfs/cms.cern.ch/rsync/cms-nanoAOD/jsonpog-integration")
-            ... # doctest: +SKIP
-            PosixPath('/cvmfs/.../POG/LUM/2016postVFP_UL/puWeights.json.gz')
+            >>> era = load_manifest().era("2016postVFP_UL")
+            >>> era.payload("jet_jerc", corrections_root).name
+            'jet_jerc.json.gz'
         """
         spec = self.payload_named(name)
         path = spec.locate(root)
@@ -333,8 +333,8 @@ class Era(_Model):
         """Each payload as found under ``root``, or missing.
 
         Example:
-            >>> [f.state for f in era.status(root)]  # doctest: +SKIP
-            ['verified', 'verified', 'missing', ...]
+            >>> {f.state for f in load_manifest().era("2016postVFP_UL").status(corrections_root)}
+            {'verified'}
         """
         found = [(spec, spec.locate(root)) for spec in self.payloads.values()]
         return [PayloadFile(spec, path, path and sha256_of(path)) for spec, path in found]

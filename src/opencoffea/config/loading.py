@@ -6,8 +6,8 @@ would silently keep the last). Every mistake found is reported at once, each wit
 line and key (:mod:`opencoffea.config.messages`).
 
 Example:
-    >>> cfg = load_config("configs/dimuon_demo.yaml")  # doctest: +SKIP
-    >>> cfg.datasets["DoubleMuon"].kind  # doctest: +SKIP
+    >>> cfg = load_config("configs/dimuon_demo.yaml")
+    >>> cfg.datasets["DoubleMuon"].kind
     'data'
 """
 
@@ -34,9 +34,9 @@ def load_config(path: str | Path) -> AnalysisConfig:
     mistake found.
 
     Example:
-        >>> cfg = load_config("configs/dimuon_demo.yaml")  # doctest: +SKIP
-        >>> sorted(cfg.histograms)  # doctest: +SKIP
-        ['mass']
+        >>> cfg = load_config("configs/dimuon_demo.yaml")
+        >>> sorted(cfg.histograms)
+        ['mass', 'pt']
     """
     path = Path(path)
     try:

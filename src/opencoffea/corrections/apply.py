@@ -23,8 +23,17 @@ NanoAOD without the stored ``dEscale*`` branches) equals the nominal there, and
 :attr:`Applied.notes` says so; the run reports it as a warning.
 
 Example:
-    >>> corrector = Corrector(config)  # doctest: +SKIP
-    >>> applied = corrector.apply(events, is_data=False)  # doctest: +SKIP
+    >>> from opencoffea.config import parse_config
+    >>> config = parse_config(f'''
+    ... name: demo
+    ... processor: analyses/dimuon.py:DimuonSpectrum
+    ... luminosity: 1000
+    ... era: 2016postVFP_UL
+    ... datasets: {{DY: {{files: [{nano_dy}], kind: mc, xsec: 6077.22}}}}
+    ... corrections: {{payloads: {corrections_root}, jets: {{}}}}
+    ... systematics: [jes, jer, unclustered]
+    ... ''')
+    >>> applied = Corrector(config).apply(events, is_data=False)
     >>> list(applied.events)
     ['nominal', 'jesTotalUp', 'jesTotalDown', 'jerUp', 'jerDown', 'unclustEnUp', 'unclustEnDown']
 """
@@ -256,11 +265,6 @@ class Corrector:
         return out
 
 
-def _energy_variation(collection: str, source: str, direction: str) -> str:
-    """``electronScaleUp`` and the like: the name of an e/γ shape variation."""
-    return f"{collection.lower()}{source.capitalize()}{direction}"
-
-
 def jet_corrections(given: JetKeys, era: Era | None, root: Path) -> JetCorrections:
     """The jet corrections of a run: the keys given, the rest the era's
     (:meth:`~opencoffea.jetkeys.JetKeys.over`), with the path of their payload under
@@ -268,9 +272,9 @@ def jet_corrections(given: JetKeys, era: Era | None, root: Path) -> JetCorrectio
 
     Example:
         >>> era = load_manifest().era("2016postVFP_UL")
-        >>> jme = jet_corrections(JetKeys(), era, payload_root())  # doctest: +SKIP
-        >>> jme.mc_jec == era.jets.mc_jec  # doctest: +SKIP
-        True
+        >>> jme = jet_corrections(JetKeys(), era, corrections_root)
+        >>> jme.mc_jec == era.jets.mc_jec, jme.payload.endswith("2016postVFP_UL/jet_jerc.json.gz")
+        (True, True)
     """
     keys = given.over(era.jets if era is not None else None)
     if given.payload is not None:
@@ -280,6 +284,11 @@ def jet_corrections(given: JetKeys, era: Era | None, root: Path) -> JetCorrectio
     else:  # what the configuration check reports, for a configuration made without it
         raise CorrectionError("corrections.jets: give its payload and keys, or an era for them")
     return JetCorrections(**{**keys.given(), "payload": str(path)})
+
+
+def _energy_variation(collection: str, source: str, direction: str) -> str:
+    """``electronScaleUp`` and the like: the name of an e/γ shape variation."""
+    return f"{collection.lower()}{source.capitalize()}{direction}"
 
 
 def _energy_spec(given: EnergyConfig, root: Path) -> _EnergySpec:

@@ -40,8 +40,9 @@ def describe_payload(path: str | os.PathLike) -> tuple[str | None, list[Correcti
     large payload is described at once.
 
     Example:
-        >>> text, corrections = describe_payload("puWeights.json.gz")  # doctest: +SKIP
-        >>> corrections[0].name, [i[0] for i in corrections[0].inputs]  # doctest: +SKIP
+        >>> pileup = corrections_root / "POG/LUM/2016postVFP_UL/puWeights.json.gz"
+        >>> text, corrections = describe_payload(pileup)
+        >>> corrections[0].name, [i[0] for i in corrections[0].inputs]
         ('Collisions16_UltraLegacy_goldenJSON', ['NumTrueInteractions', 'weights'])
     """
     path = Path(path)
