@@ -200,6 +200,8 @@ class EraJets(JetKeys):
         ('AK4PFPuppi', True, 'Total')
     """
 
+    payload: str = Field(description="The name of the era's payload holding the keys.")
+    mc_jec: str = Field(description="The compound JEC key of the era's simulation.")
     algorithm: Literal["AK4PFchs", "AK4PFPuppi"] = Field(description="The jet algorithm.")
     sources: tuple[str, ...] = Field(
         default=(), description="The JES sources the era offers, for ``uncertainty``."
@@ -207,8 +209,6 @@ class EraJets(JetKeys):
 
     @model_validator(mode="after")
     def _whole(self) -> EraJets:
-        if self.payload is None or self.mc_jec is None:
-            raise ValueError("an era's jet corrections need their payload and mc_jec")
         if not all(p.period for p in self.data_jec):
             raise ValueError("each data period needs its name (period:)")
         wrong = [k for k in self.named_keys() if not k.endswith(f"_{self.algorithm}")]
@@ -337,7 +337,7 @@ class Era(_Model):
             {'verified'}
         """
         found = [(spec, spec.locate(root)) for spec in self.payloads.values()]
-        return [PayloadFile(spec, path, path and sha256_of(path)) for spec, path in found]
+        return [PayloadFile(spec, path, sha256_of(path) if path else None) for spec, path in found]
 
 
 class Manifest(_Model):

@@ -135,9 +135,8 @@ class JetKeys(BaseModel):
 
     payload: str | None = Field(
         default=None,
-        description="The JME payload holding the keys (``jet_jerc.json.gz``). In a YAML file "
-        "a path (see ``corrections.payloads``); given, it brings its own keys and the era's "
-        "are not used. In the manifest, the name of one of the era's payloads.",
+        description="The JME payload holding the keys (``jet_jerc.json.gz``), a path (see "
+        "``corrections.payloads``); given, it brings its own keys and the era's are not used.",
     )
     mc_jec: str | None = Field(
         default=None,

@@ -20,6 +20,7 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 from ..eras import Era, load_manifest
@@ -229,7 +230,7 @@ def _check_systematics(
 
 
 def _check_jet_kinds(
-    jets: JetCorrectionsConfig | None, keys: JetKeys | None, kinds: set[str]
+    jets: JetCorrectionsConfig | None, keys: JetKeys | None, kinds: Collection[str]
 ) -> list[Problem]:
     """The keys a file gives are of the kind of sample they correct; data has its keys."""
     if jets is None:
@@ -254,7 +255,7 @@ def _check_jet_kinds(
     return problems
 
 
-def _check_energy(part: str, energy: EnergyConfig | None, kinds: set[str]) -> list[Problem]:
+def _check_energy(part: str, energy: EnergyConfig | None, kinds: Collection[str]) -> list[Problem]:
     if energy is None:
         return []
     where = ("corrections", part)
@@ -300,7 +301,7 @@ def _check_scale_factor(
         return [
             (
                 (*where, "key"),
-                f"is not a muon key of era {era_name}{did_you_mean(factor.key, use.keys)}",
+                f"is not a muon key of era {era_name}{did_you_mean(str(factor.key), use.keys)}",
             )
         ]
     if factor.key is not None and factor.object != "muon" and factor.key not in use.keys:

@@ -109,8 +109,9 @@ def _index_lines(node: yaml.Node, path: tuple, lines: dict[tuple, int], source: 
                 where = ".".join(map(str, (*path, key)))
                 raise ConfigError(f"{source}, line {line}, {where}: key given twice")
             seen.add(key)
-            _index_lines(value_node, (*path, key), lines, source)
-            lines[(*path, key)] = key_node.start_mark.line + 1
+            here = (*path, key)
+            _index_lines(value_node, here, lines, source)
+            lines[here] = key_node.start_mark.line + 1
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             _index_lines(item, (*path, index), lines, source)

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from ..util import did_you_mean
 from .analysis import AnalysisConfig
@@ -117,7 +118,7 @@ def _inner_model(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
-def _explain(item: dict[str, Any], path: tuple) -> str:
+def _explain(item: ErrorDetails, path: tuple) -> str:
     kind = item["type"]
     given = item.get("input")
     if kind == "extra_forbidden":

@@ -280,7 +280,7 @@ def jet_corrections(given: JetKeys, era: Era | None, root: Path) -> JetCorrectio
     if given.payload is not None:
         path = _resolve(root, given.payload)
     elif era is not None and era.jets is not None:
-        path = era.payload(keys.payload, root)
+        path = era.payload(era.jets.payload, root)
     else:  # what the configuration check reports, for a configuration made without it
         raise CorrectionError("corrections.jets: give its payload and keys, or an era for them")
     return JetCorrections(**{**keys.given(), "payload": str(path)})
