@@ -8,6 +8,7 @@ import pytest
 
 from opencoffea.cli import main
 from opencoffea.config import load_config
+from opencoffea.eras import load_manifest
 from opencoffea.errors import ConfigError
 
 GOOD = """\
@@ -173,3 +174,50 @@ def test_check_command_names_a_missing_processor_file(tmp_path, capsys):
     path = write(tmp_path, GOOD)
     assert main(["check", str(path)]) == 1
     assert "no such file" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("corrections", "expected"),
+    [
+        (
+            "  jets: {payload: jet_jerc.json.gz}\n",
+            [
+                "line 22, corrections.jets.mc_jec: this key is required with a payload of its "
+                "own (or give no payload, and an 'era:' whose keys are taken)",
+                "line 22, corrections.jets.data_jec: data datasets need the data JEC keys by run",
+            ],
+        ),
+        (
+            "  jets: {payload: jet_jerc.json.gz, data_jec: [[1, 9, X_DATA_L1L2L3Res_AK4PFchs]]}\n"
+            "era: 2016postVFP_UL\n",
+            [
+                "line 22, corrections.jets.mc_jec: this key is required with a payload of its "
+                "own (the era's keys are taken only where no payload is given)"
+            ],
+        ),
+        ("  jets: {}\n", ["line 22, corrections.jets: give its payload and keys, or an 'era:'"]),
+        (
+            "  jets: {data_jec: [[9, 1, X_DATA_L1L2L3Res_AK4PFchs]]}\nera: 2016postVFP_UL\n",
+            ["line 22, corrections.jets.data_jec.0: run range 9-1 is empty"],
+        ),
+        (
+            "  pileup: {payload: puWeights.json.gz}\n",
+            ["line 22, corrections.pileup.key: a payload given needs its key"],
+        ),
+    ],
+)
+def test_a_missing_correction_key_names_file_and_line(tmp_path, corrections, expected):
+    message = error_of(tmp_path, GOOD + "corrections:\n" + corrections)
+    assert len(expected) == 1 or message.startswith(f"{len(expected)} problems")
+    for line in expected:
+        assert f"analysis.yaml, {line}" in message
+
+
+def test_the_era_gives_the_jet_keys_a_file_leaves_out(tmp_path):
+    jets = "  jets: {jer_resolution: R, jer_scale_factor: S}\n"
+    text = GOOD + "era: 2016postVFP_UL\ncorrections:\n" + jets
+    config = load_config(write(tmp_path, text))
+    era = load_manifest().era("2016postVFP_UL").jets
+    keys = config.corrections.jets.over(era)
+    assert (keys.payload, keys.mc_jec, keys.data_jec) == (era.payload, era.mc_jec, era.data_jec)
+    assert (keys.jer_resolution, keys.jer_scale_factor) == ("R", "S")

@@ -27,6 +27,7 @@ from opencoffea.corrections.met import met_names, type1_met, with_met
 from opencoffea.corrections.seeds import object_gaussian
 from opencoffea.errors import CorrectionError
 from opencoffea.events import describe, events_from, open_file
+from opencoffea.jetkeys import COMPOUND, LEVELS
 from opencoffea.samples import generate
 
 from .conftest import real_file
@@ -104,7 +105,9 @@ def data_2016(tmp_path_factory):
 
 
 def without_jer(jme):
-    return JetCorrections(jme.payload, jme.mc_jec, jme.data_jec, jme.uncertainty)
+    return JetCorrections(
+        payload=jme.payload, mc_jec=jme.mc_jec, data_jec=jme.data_jec, uncertainty=jme.uncertainty
+    )
 
 
 def in_file_order(jets, field):
@@ -121,10 +124,9 @@ def flat(array):
 
 def chained_jec(cset, compound_key, area, eta, raw_pt, rho):
     """L1 → L2 → L3 → L2L3Res by hand: each level at the pt the levels before made."""
-    levels = ["L1FastJet", "L2Relative", "L3Absolute", "L2L3Residual"]
     pt = raw_pt
-    for level in levels:
-        corr = cset[compound_key.replace("L1L2L3Res", level)]
+    for level in LEVELS:
+        corr = cset[compound_key.replace(COMPOUND, level)]
         args = {"JetA": area, "JetEta": eta, "JetPt": pt, "Rho": rho}
         pt = pt * corr.evaluate(*[args[i.name] for i in corr.inputs])
     return pt / raw_pt
@@ -283,8 +285,8 @@ def test_jer_unmatched_jets_are_smeared_by_sqrt_sf2_minus_1_sigma(ttbar, files, 
 def test_data_takes_the_key_of_its_run_and_no_jer(data_2016, files, ul16):
     # a table that sends run 283408 elsewhere (the MC key as a stand-in), to see the choice
     split = JetCorrections(
-        ul16.payload,
-        ul16.mc_jec,
+        payload=ul16.payload,
+        mc_jec=ul16.mc_jec,
         data_jec=[(278769, 283000, DATA_2016), (283001, 284044, MC_2016)],
         jer_resolution=ul16.jer_resolution,
         jer_scale_factor=ul16.jer_scale_factor,
@@ -322,14 +324,19 @@ def test_data_run_outside_the_periods_is_an_error(nanoaod, files, ul16):
 
 def test_corrections_value_is_checked():
     with pytest.raises(CorrectionError, match="overlap"):
-        JetCorrections("x.json", MC_2016, data_jec=[(1, 10, "a"), (10, 20, "b")])
+        JetCorrections(payload="x.json", mc_jec=MC_2016, data_jec=[(1, 10, "a"), (10, 20, "b")])
     with pytest.raises(CorrectionError, match="source"):
-        JetCorrections("x.json", MC_2016, uncertainty="Summer19UL16_V7_MC_Total_AK4PFchs")
-    jme = JetCorrections("x.json", MC_2016, data_jec=PERIODS_2016_POST_VFP)
+        JetCorrections(
+            payload="x.json", mc_jec=MC_2016, uncertainty="Summer19UL16_V7_MC_Total_AK4PFchs"
+        )
+    with pytest.raises(CorrectionError, match="mc_jec: Field required"):
+        JetCorrections(payload="x.json")
+    jme = JetCorrections(payload="x.json", mc_jec=MC_2016, data_jec=PERIODS_2016_POST_VFP)
     assert jme.jec_key(is_data=True, run=279000, level="L1FastJet") == DATA_2016.replace(
         "L1L2L3Res", "L1FastJet"
     )
-    assert hash(jme) == hash(JetCorrections("x.json", MC_2016, PERIODS_2016_POST_VFP))
+    same = JetCorrections(payload="x.json", mc_jec=MC_2016, data_jec=PERIODS_2016_POST_VFP[::-1])
+    assert hash(jme) == hash(same) and jme == same  # the periods are kept in run order
 
 
 # ------------------------------------------------------------------------------ cross-references
@@ -407,7 +414,7 @@ def identity_payload(path):
         ],
     )
     path.write_text(payload.model_dump_json(exclude_unset=True))
-    return JetCorrections(str(path), "Identity_MC_L1L2L3Res_AK4PFchs")
+    return JetCorrections(payload=str(path), mc_jec="Identity_MC_L1L2L3Res_AK4PFchs")
 
 
 def with_own_corrections(collection):

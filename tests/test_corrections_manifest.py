@@ -18,19 +18,18 @@ import awkward as ak
 import pytest
 
 from opencoffea.cli import main
+from opencoffea.corrections.apply import jet_corrections
+from opencoffea.corrections.describe import describe_payload
+from opencoffea.corrections.fetch import fetch
 from opencoffea.corrections.jets import NOMINAL, correct_jets, jet_variations
-from opencoffea.corrections.manifest import (
-    ENV_ROOT,
-    describe_payload,
-    fetch,
-    load_manifest,
-    payload_root,
-)
+from opencoffea.corrections.location import payload_root
 from opencoffea.corrections.payloads import correction, evaluate, load_payload
 from opencoffea.datasets.cache import cache_dir
 from opencoffea.datasets.download import checksum
+from opencoffea.eras import ENV_ROOT, load_manifest
 from opencoffea.errors import CorrectionError
 from opencoffea.events import describe, events_from, open_file
+from opencoffea.jetkeys import L1, JetKeys
 
 from .conftest import real_file
 
@@ -98,18 +97,18 @@ def test_each_key_is_in_its_payload_with_the_inputs_recorded(era, name, correcti
 def test_the_jet_keys_cover_the_sources_and_the_l1_of_every_period(era, corrections_dir):
     spec = MANIFEST.era(era)
     _found(era, spec.jets.payload, corrections_dir)
-    jme = spec.jet_corrections(corrections_dir)
+    jme = jet_corrections(JetKeys(), spec, corrections_dir)
     assert Path(jme.payload).is_absolute()
     assert jme.puppi == (spec.jets.algorithm == "AK4PFPuppi")
     cset = load_payload(jme.payload)
     for source in spec.jets.sources:
         key = jme.uncertainty.format(source=source)
         assert [i.name for i in correction(cset, key).inputs] == ["JetEta", "JetPt"]
-    assert jme.jec_key(is_data=False, level="L1FastJet") == spec.jets.mc_l1
+    correction(cset, jme.jec_key(is_data=False, level=L1))  # derived, as type-1 MET takes it
     for period in spec.jets.data_jec:
         for run in (period.first, period.last):
             assert jme.jec_key(is_data=True, run=run) == period.key
-            correction(cset, jme.jec_key(is_data=True, run=run, level="L1FastJet"))
+            correction(cset, jme.jec_key(is_data=True, run=run, level=L1))
 
 
 def test_2016_periods_meet_at_the_vfp_change():
@@ -148,7 +147,7 @@ def test_the_year_strings_are_those_the_payloads_expect(era, corrections_dir):
 def test_the_jet_corrections_of_an_era_are_what_correct_jets_takes(era, sample, nanoaod):
     root = real_file("corrections")
     _found(era, "jet_jerc", root)
-    jme = MANIFEST.era(era).jet_corrections(root)
+    jme = jet_corrections(JetKeys(), MANIFEST.era(era), root)
     path = str(nanoaod(sample))
     file = open_file(path)
     events = events_from(file, describe(file, path), entry_stop=10)
@@ -196,7 +195,7 @@ def test_fetch_from_a_checkout_then_list(corrections_dir, cache, capsys):
     assert main(args) == 0
     for payload in POST_VFP.payloads.values():
         assert payload.verify(cache / payload.path) == payload.sha256
-    assert Path(POST_VFP.jet_corrections().payload).is_relative_to(cache)
+    assert Path(jet_corrections(JetKeys(), POST_VFP, payload_root()).payload).is_relative_to(cache)
     capsys.readouterr()
 
     assert main(["corrections", "list"]) == 0

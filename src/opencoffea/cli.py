@@ -445,7 +445,7 @@ def _corrections_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def _corrections_fetch(args: argparse.Namespace) -> int:
-    from .corrections.manifest import fetch
+    from .corrections.fetch import fetch
 
     result = fetch(
         args.era,
@@ -479,12 +479,9 @@ def _corrections_fetch(args: argparse.Namespace) -> int:
 
 
 def _corrections_list(args: argparse.Namespace) -> int:
-    from .corrections.manifest import (
-        describe_payload,
-        find_payload_file,
-        load_manifest,
-        payload_root,
-    )
+    from .corrections.describe import describe_payload
+    from .corrections.location import find_payload_file, payload_root
+    from .eras import load_manifest
 
     out = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
     if args.file:

@@ -23,8 +23,17 @@ NanoAOD without the stored ``dEscale*`` branches) equals the nominal there, and
 :attr:`Applied.notes` says so; the run reports it as a warning.
 
 Example:
-    >>> corrector = Corrector(config)  # doctest: +SKIP
-    >>> applied = corrector.apply(events, is_data=False)  # doctest: +SKIP
+    >>> from opencoffea.config import parse_config
+    >>> config = parse_config(f'''
+    ... name: demo
+    ... processor: analyses/dimuon.py:DimuonSpectrum
+    ... luminosity: 1000
+    ... era: 2016postVFP_UL
+    ... datasets: {{DY: {{files: [{nano_dy}], kind: mc, xsec: 6077.22}}}}
+    ... corrections: {{payloads: {corrections_root}, jets: {{}}}}
+    ... systematics: [jes, jer, unclustered]
+    ... ''')
+    >>> applied = Corrector(config).apply(events, is_data=False)
     >>> list(applied.events)
     ['nominal', 'jesTotalUp', 'jesTotalDown', 'jerUp', 'jerDown', 'unclustEnUp', 'unclustEnDown']
 """
@@ -39,17 +48,19 @@ from typing import Any
 import awkward as ak
 
 from ..config import AnalysisConfig, EnergyConfig, ScaleFactorConfig
+from ..eras import Era, load_manifest
 from ..errors import CorrectionError
+from ..jetkeys import JetKeys
 from ..util import NOMINAL, did_you_mean, sha256_of
 from .egamma import EnergyCorrection, egamma_energy, electron_weight, photon_weight
 from .jets import JetCorrections, correct_jets, with_jets
-from .manifest import Era, load_manifest, payload_root
+from .location import payload_root
 from .met import type1_met, with_met
 from .objects import with_collection
 from .pileup import pileup_weight
 from .scalefactors import WeightVariation, muon_weight
 
-__all__ = ["Applied", "Corrector"]
+__all__ = ["Applied", "Corrector", "jet_corrections"]
 
 
 @dataclass
@@ -104,19 +115,8 @@ class Corrector:
         else:
             root = payload_root() if era else config.base_dir()
         self.systematics = set(config.systematics)
-        self.jets: JetCorrections | None = None
         self.jet_options = spec.jets
-        if spec.jets is not None:
-            given = spec.jets
-            base = era.jet_corrections(root) if era and given.payload is None else None
-            self.jets = JetCorrections(
-                payload=str(_resolve(root, given.payload)) if given.payload else base.payload,
-                mc_jec=given.mc_jec or base.mc_jec,
-                data_jec=[tuple(p) for p in given.data_jec] or (base.data_jec if base else ()),
-                uncertainty=given.uncertainty or (base and base.uncertainty),
-                jer_resolution=given.jer_resolution or (base and base.jer_resolution),
-                jer_scale_factor=given.jer_scale_factor or (base and base.jer_scale_factor),
-            )
+        self.jets = jet_corrections(spec.jets, era, root) if spec.jets is not None else None
         self.pileup = None
         if spec.pileup is not None:
             if spec.pileup.payload is None:
@@ -138,17 +138,7 @@ class Corrector:
         """The payload files and keys used, with their checksums (for the manifest)."""
         used = []
         if self.jets is not None:
-            keys = [self.jets.mc_jec, *(k for _, _, k in self.jets.data_jec)]
-            keys += [
-                k
-                for k in (
-                    self.jets.uncertainty,
-                    self.jets.jer_resolution,
-                    self.jets.jer_scale_factor,
-                )
-                if k
-            ]
-            used.append({"file": self.jets.payload, "keys": keys})
+            used.append({"file": self.jets.payload, "keys": self.jets.named_keys()})
         if self.pileup is not None:
             used.append({"file": self.pileup[0], "keys": [self.pileup[1]]})
         for energy in self.energies.values():
@@ -273,6 +263,27 @@ class Corrector:
             out[_energy_variation(collection, source, "Up")] = variation.up
             out[_energy_variation(collection, source, "Down")] = variation.down
         return out
+
+
+def jet_corrections(given: JetKeys, era: Era | None, root: Path) -> JetCorrections:
+    """The jet corrections of a run: the keys given, the rest the era's
+    (:meth:`~opencoffea.jetkeys.JetKeys.over`), with the path of their payload under
+    ``root``: the one given, else the era's.
+
+    Example:
+        >>> era = load_manifest().era("2016postVFP_UL")
+        >>> jme = jet_corrections(JetKeys(), era, corrections_root)
+        >>> jme.mc_jec == era.jets.mc_jec, jme.payload.endswith("2016postVFP_UL/jet_jerc.json.gz")
+        (True, True)
+    """
+    keys = given.over(era.jets if era is not None else None)
+    if given.payload is not None:
+        path = _resolve(root, given.payload)
+    elif era is not None and era.jets is not None:
+        path = era.payload(era.jets.payload, root)
+    else:  # what the configuration check reports, for a configuration made without it
+        raise CorrectionError("corrections.jets: give its payload and keys, or an era for them")
+    return JetCorrections(**{**keys.given(), "payload": str(path)})
 
 
 def _energy_variation(collection: str, source: str, direction: str) -> str:

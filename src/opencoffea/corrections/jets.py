@@ -64,16 +64,16 @@ Example:
 
 from __future__ import annotations
 
-import itertools
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable
 from typing import Any
 
 import awkward as ak
 import numpy as np
+from pydantic import ValidationError, field_validator
 
 from ..errors import CorrectionError
+from ..jetkeys import COMPOUND, L1, DataPeriod, JetKeys, level_key
 from ..util import NOMINAL
 from .objects import with_collection
 from .payloads import compound_stack, correction, evaluate, load_payload
@@ -89,13 +89,9 @@ __all__ = [
     "with_jets",
 ]
 
-"""The name of the central variation."""
-
 MIN_JET_ENERGY = 1e-2
 """GeV: the least energy JER smearing leaves a jet (CMSSW ``SmearedJetProducerT``)."""
 
-_COMPOUND = "L1L2L3Res"
-_L1 = "L1FastJet"  # the first level of the compound, which type-1 MET subtracts
 _NEVER_SMEARED = frozenset({"CorrT1METJet"})  # no gen link stored; they only enter type-1 MET
 _VARIATION = re.compile(r"(?:jes(?P<source>\w+?)|(?P<jer>jer))(?P<direction>Up|Down)")
 _JER_SYSTEMATIC = {NOMINAL: "nom", "Up": "up", "Down": "down"}
@@ -115,66 +111,51 @@ class CorrectedJets(dict):
         self.in_file_order = in_file_order
 
 
-@dataclass(frozen=True)
-class JetCorrections:
-    """The payload and keys of one era's jet corrections (a small, hashable value).
+class JetCorrections(JetKeys):
+    """The jet corrections of a run: the payload's path and its keys, whole (a small,
+    hashable value; :class:`~opencoffea.jetkeys.JetKeys` says what each key is).
 
-    ``data_jec`` maps run ranges to data keys: ``(first_run, last_run, key)``, both ends
-    included. ``uncertainty`` is the JES key with ``{source}`` where the source goes
-    (``Total``, ``AbsoluteStat``, ``Regrouped_BBEC1_2016``, ...). The JER keys are
-    optional: without them simulation gets no smearing and no JER variations. Keys of
-    other levels (``L1FastJet`` for type-1 MET) are named like the compound keys, with
-    ``L1L2L3Res`` replaced by the level.
+    A YAML file's keys, the era's filling in the rest, become one in
+    :class:`~opencoffea.corrections.apply.Corrector`. Keys of the single levels
+    (``L1FastJet`` for type-1 MET) are derived from the compound keys
+    (:func:`~opencoffea.jetkeys.level_key`). A value that cannot be is a
+    :class:`~opencoffea.errors.CorrectionError`.
 
     Example:
-        >>> jme = JetCorrections("jet_jerc_Summer22_V3.json.gz",
+        >>> jme = JetCorrections(payload="jet_jerc_Summer22_V3.json.gz",
         ...                      mc_jec="Summer22_22Sep2023_V3_MC_L1L2L3Res_AK4PFPuppi")
         >>> jme.puppi, jme.jec_key(is_data=False, level="L1FastJet")
         (True, 'Summer22_22Sep2023_V3_MC_L1FastJet_AK4PFPuppi')
     """
 
+    # whole here: the path of the payload, and the simulation's key
     payload: str
     mc_jec: str
-    data_jec: Sequence[tuple[int, int, str]] = ()
-    uncertainty: str | None = None
-    jer_resolution: str | None = None
-    jer_scale_factor: str | None = None
-    radius: float = 0.4
+    radius: float = 0.4  # of the jet algorithm (AK4), for the JER gen matching
 
-    def __post_init__(self) -> None:
-        periods = tuple(sorted((int(a), int(b), str(key)) for a, b, key in self.data_jec))
-        for first, last, key in periods:
-            if first > last:
-                raise CorrectionError(f"data JEC period of {key!r}: first run {first} > {last}")
-        for (_, last, key), (first, _, other) in itertools.pairwise(periods):
-            if first <= last:
-                raise CorrectionError(f"data JEC periods of {key!r} and {other!r} overlap")
-        object.__setattr__(self, "data_jec", periods)  # a tuple, so the value stays hashable
-        object.__setattr__(self, "payload", str(self.payload))
-        if self.uncertainty is not None and "{source}" not in self.uncertainty:
-            raise CorrectionError(
-                f"uncertainty key pattern {self.uncertainty!r} has no '{{source}}' in it"
-            )
-        if (self.jer_resolution is None) != (self.jer_scale_factor is None):
-            raise CorrectionError("give both JER keys (resolution and scale factor) or neither")
+    def __init__(self, **values: Any) -> None:
+        try:
+            super().__init__(**values)
+        except ValidationError as err:
+            problems = []
+            for error in err.errors():
+                where = ".".join(map(str, error["loc"]))
+                message = error["msg"].removeprefix("Value error, ")
+                problems.append(f"{where}: {message}" if where else message)
+            raise CorrectionError("jet corrections: " + "; ".join(problems)) from None
 
-    @property
-    def puppi(self) -> bool:
-        """PUPPI jets (``..._AK4PFPuppi``): their MET is PuppiMET, not the PF MET."""
-        return "Puppi" in self.mc_jec
+    @field_validator("data_jec")
+    @classmethod
+    def _in_run_order(cls, periods: tuple[DataPeriod, ...]) -> tuple[DataPeriod, ...]:
+        return tuple(sorted(periods, key=lambda p: p.first))  # _periods searches them
 
-    @property
-    def smears(self) -> bool:
-        """Whether simulation is smeared (both JER keys are given)."""
-        return self.jer_resolution is not None
-
-    def jec_key(self, *, is_data: bool, run: int | None = None, level: str = _COMPOUND) -> str:
+    def jec_key(self, *, is_data: bool, run: int | None = None, level: str = COMPOUND) -> str:
         """The key of a JEC level for simulation, or for the data period of ``run``."""
         if not is_data:
-            return _level_key(self.mc_jec, level)
+            return level_key(self.mc_jec, level)
         if run is None:
             raise CorrectionError("the data JEC key depends on the run: give run=")
-        return _level_key(self.data_jec[_periods(self, np.array([run]))[0]][2], level)
+        return level_key(self.data_jec[_periods(self, np.array([run]))[0]].key, level)
 
 
 def jet_variations(sources: Iterable[str] = ("Total",), *, jer: bool = True) -> tuple[str, ...]:
@@ -295,7 +276,7 @@ def jec_factor(
     *,
     is_data: bool,
     raw_pt: ak.Array,
-    level: str = _COMPOUND,
+    level: str = COMPOUND,
 ) -> ak.Array:
     """The JEC factor of one level (``"L1FastJet"``, ...) or of the compound, per jet.
 
@@ -328,27 +309,17 @@ def _with_fields(array: ak.Array, **fields: ak.Array) -> ak.Array:
     return array
 
 
-def _level_key(compound_key: str, level: str) -> str:
-    if level == _COMPOUND:
-        return compound_key
-    if _COMPOUND not in compound_key:
-        raise CorrectionError(
-            f"cannot name the {level} key of {compound_key!r}: it has no {_COMPOUND!r} in it"
-        )
-    return compound_key.replace(_COMPOUND, level)
-
-
 def _periods(jme: JetCorrections, runs: np.ndarray) -> np.ndarray:
     """The index into ``jme.data_jec`` of each run; an error for runs in no period."""
     if not jme.data_jec:
         raise CorrectionError("these jet corrections have no data periods (data_jec)")
-    firsts = np.array([first for first, _, _ in jme.data_jec])
-    lasts = np.array([last for _, last, _ in jme.data_jec])
+    firsts = np.array([p.first for p in jme.data_jec])
+    lasts = np.array([p.last for p in jme.data_jec])
     which = np.searchsorted(firsts, runs, side="right") - 1
     covered = (which >= 0) & (runs <= lasts[np.maximum(which, 0)])
     if not covered.all():
         missing = sorted({int(run) for run in runs[~covered]})
-        spans = ", ".join(f"{first}-{last}" for first, last, _ in jme.data_jec)
+        spans = ", ".join(f"{p.first}-{p.last}" for p in jme.data_jec)
         raise CorrectionError(
             f"run(s) {missing[:5]}{' ...' if len(missing) > 5 else ''} are in no data "
             f"period of the jet corrections (periods: {spans})"
@@ -392,19 +363,19 @@ def _jec(
     is_data: bool,
     row: np.ndarray,
     eta: np.ndarray,
-    level: str = _COMPOUND,
+    level: str = COMPOUND,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """The JEC factor of each jet (flat), each data period with its own key, and with the
     compound its first level's factor, L1FastJet (``None`` where it cannot be had)."""
     cset = load_payload(jme.payload)
     inputs = {"JetA": _flat(jets.area), "JetEta": eta, "JetPt": raw_pt, "Rho": _rho(events)[row]}
     if not is_data:
-        return _jec_levels(cset, jme.payload, _level_key(jme.mc_jec, level), inputs)
+        return _jec_levels(cset, jme.payload, level_key(jme.mc_jec, level), inputs)
     period = _periods(jme, ak.to_numpy(events.run))[row]
     out, l1 = np.empty(len(raw_pt)), np.empty(len(raw_pt))
     for index in np.unique(period):
         these = period == index
-        key = _level_key(jme.data_jec[index][2], level)
+        key = level_key(jme.data_jec[index].key, level)
         subset = {name: values[these] for name, values in inputs.items()}
         factor, first = _jec_levels(cset, jme.payload, key, subset)
         out[these] = factor
@@ -424,8 +395,8 @@ def _jec_levels(
     pt the ones before gave, the factors multiplied): type-1 MET needs the L1 factor too,
     and this way it costs nothing more (evaluating it again was a fifth of the JEC time).
     """
-    stack = compound_stack(payload, key) if _COMPOUND in key else None
-    if not stack or stack[0] != _level_key(key, _L1):
+    stack = compound_stack(payload, key) if COMPOUND in key else None
+    if not stack or stack[0] != level_key(key, L1):
         return np.asarray(evaluate(correction(cset, key), **inputs)), None
     pt, total, first = inputs["JetPt"], np.ones(len(inputs["JetPt"])), None
     for name in stack:

@@ -48,6 +48,7 @@ import awkward as ak
 import numpy as np
 
 from ..errors import CorrectionError
+from ..jetkeys import L1
 from ..util import NOMINAL
 from .jets import JetCorrections, correct_jets, jec_factor
 
@@ -236,7 +237,7 @@ def _type1_shifts(
     if "pt_l1" in first.fields or "pt_l1" in (flat or {}):  # from the compound's first level
         pt_l1 = stored("pt_l1")
     else:
-        l1 = jec_factor(events, first, jme, is_data=is_data, raw_pt=first.pt_raw, level="L1FastJet")
+        l1 = jec_factor(events, first, jme, is_data=is_data, raw_pt=first.pt_raw, level=L1)
         pt_l1 = _in_stored_order(first, l1, np.cumsum(counts) - counts) * pt_raw
     enters = (kept * pt_jec > TYPE1_MIN_PT) & (em < TYPE1_MAX_EM_FRACTION)
     jec_term = np.where(enters, kept * (pt_jec - pt_l1), 0.0)
