@@ -25,7 +25,9 @@ import yaml
 from opencoffea import generate, load_config, run
 from opencoffea.errors import AnalysisError
 from opencoffea.events import describe, events_from, open_file
-from opencoffea.histograms import Output, Recorder, book
+from opencoffea.histograms import book
+from opencoffea.output import Output
+from opencoffea.recorder import Recorder
 
 ROOT = Path(__file__).resolve().parents[1]
 ANALYSIS = ROOT / "analyses" / "higgs4l.py"

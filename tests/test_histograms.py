@@ -8,7 +8,9 @@ import pytest
 
 from opencoffea.config import Histogram
 from opencoffea.errors import AnalysisError
-from opencoffea.histograms import Cutflow, Output, Recorder, book
+from opencoffea.histograms import book
+from opencoffea.output import Cutflow, Output
+from opencoffea.recorder import Recorder
 
 
 def recorder(weights, **hists):

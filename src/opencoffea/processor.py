@@ -3,8 +3,8 @@
 A subclass writes physics in one method, :meth:`Processor.analyze`; the base class does
 the rest for every chunk: it books the histograms of the YAML file, applies the data's
 luminosity mask, sets the event weights, hands the events and an ``out``
-(:class:`~opencoffea.histograms.Recorder`) to ``analyze``, and returns an
-:class:`~opencoffea.histograms.Output` that adds up with the other chunks'.
+(:class:`~opencoffea.recorder.Recorder`) to ``analyze``, and returns an
+:class:`~opencoffea.output.Output` that adds up with the other chunks'.
 
 Example:
     >>> import awkward as ak
@@ -35,7 +35,9 @@ from coffea.processor import ProcessorABC
 from .config import AnalysisConfig
 from .datasets.lumis import LumiSections
 from .errors import ProcessorLoadError
-from .histograms import FileTally, Output, Recorder, book
+from .histograms import book
+from .output import FileTally, Output
+from .recorder import Recorder
 from .util import did_you_mean
 
 __all__ = ["Processor", "load_processor"]
