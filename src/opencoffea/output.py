@@ -75,7 +75,10 @@ class FileTally:
 class Output:
     """What a chunk returns, and what all chunks add up to (see the module example).
 
-    ``cutflows`` holds the cutflow of each dataset. ``files`` maps each input file to what was read of it; ``failures`` holds one record
+    ``cutflows`` holds the cutflow of each dataset under its name, and the cutflow of each
+    category an analysis opened (:meth:`~opencoffea.recorder.Recorder.category`) under
+    ``dataset/category``: ``"ZZ/4mu"``, or ``"ZZ/4mu/SR"`` for a category of a category.
+    ``files`` maps each input file to what was read of it; ``failures`` holds one record
     per chunk that could not be processed (file, entry range, error), so that events read
     plus events in failed chunks is always the events in the input.
     """
@@ -101,14 +104,14 @@ class Output:
             },
         )
 
-    def cutflow(self, dataset: str) -> Cutflow:
-        """The cutflow of a dataset, made if new.
+    def cutflow(self, key: str) -> Cutflow:
+        """The cutflow of a dataset, or of a category (``dataset/category``), made if new.
 
         Example:
-            >>> Output().cutflow("ZZ").entries
+            >>> Output().cutflow("ZZ/4mu").entries
             {}
         """
-        return self.cutflows.setdefault(dataset, Cutflow())
+        return self.cutflows.setdefault(key, Cutflow())
 
 
 def _merge(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:

@@ -1,12 +1,33 @@
-"""The ``out`` a processor's ``analyze`` receives: cuts, weights and histogram filling.
+"""The ``out`` a processor's ``analyze`` receives: cuts, categories, weights and filling.
 
 A :class:`Recorder` knows the dataset, the systematic variation and the event weights of
-one chunk; it records cuts into the cutflow and fills histograms, so physics code never
-tracks masks or weights by hand.
+one chunk. Physics code cuts with it (each cut narrows the events for all that follows and
+is recorded in the cutflow), opens categories with it (a channel, a region: a recorder of
+its own, with its own cutflow) and fills histograms with it, so that it never tracks masks
+or weights by hand.
+
+Example:
+    >>> from opencoffea.config import Histogram
+    >>> from opencoffea.histograms import book
+    >>> axes = [
+    ...     {"name": "m4l", "bins": 4, "start": 0, "stop": 200},
+    ...     {"name": "channel", "categories": ["4mu", "4e"]},
+    ... ]
+    >>> output = Output(histograms=book({"m4l": Histogram(axes=axes)}))
+    >>> out = Recorder(output, "ZZ", np.ones(4))
+    >>> out.cut("four leptons", np.array([True, True, True, False]))
+    >>> four_mu = out.category(channel="4mu")
+    >>> four_mu.cut("Z1 mass", np.array([True, False, True]))
+    >>> four_mu.fill("m4l", m4l=np.array([125.0, 91.0]))
+    >>> [cut["events"] for cut in output.cutflows["ZZ/4mu"].as_list()]
+    [4, 3, 2]
+    >>> output.histograms["m4l"]["ZZ", "nominal", :, "4mu"].values().tolist()
+    [0.0, 1.0, 1.0, 0.0]
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -21,25 +42,25 @@ __all__ = ["Recorder"]
 
 
 class Recorder:
-    """The ``out`` a processor's ``analyze`` receives: cuts, weights, histogram filling.
+    """The ``out`` of ``analyze``: cuts, categories, weights and filling (see the module).
 
-    Arrays given to :meth:`cut`, :meth:`fill` and :meth:`select` may have one entry per event
-    of the chunk, or one entry per event that passed the cuts so far, or one per event of
-    any earlier selection stage: the recorder lines them up with the events selected now.
-    So physics code can filter as it goes, or not at all.
+    Arrays given to :meth:`cut`, :meth:`select`, :meth:`fill` (values and ``weight``) and
+    :meth:`reweight` may have one entry per event of the chunk, or one per event that passed
+    the cuts so far, or one per event of any earlier selection stage: the recorder lines them
+    up with the events selected now. So physics code can filter as it goes, or not at all.
 
     ``weight_variations`` maps systematic names ("pileupUp") to the ratio of the varied to
-    the nominal weight of each event: every fill also fills those systematics, from the
-    same values, so a weight variation never re-runs the physics code.
-
-    ``scale_factors`` evaluates the scale factors of the YAML (name, objects → weight), for
-    :meth:`scale_factor`.
+    the nominal weight of each event of the chunk: every fill also fills those systematics,
+    from the same values, so a weight variation never re-runs the physics code.
+    ``scale_factors`` evaluates the scale factors of the YAML (name, objects → weight) for
+    :meth:`scale_factor`. ``record_cutflow`` is false in the passes of shape variations:
+    the cutflow is the nominal one.
 
     Example:
-        >>> out = Recorder(Output(histograms=book(defs)), "DY", np.ones(4))  # doctest: +SKIP
-        >>> out.cut("two muons", ak.num(events.Muon) == 2)                   # doctest: +SKIP
-        >>> muons = out.select(events.Muon)        # only the events that pass  # doctest: +SKIP
-        >>> out.fill("mass", mass=(muons[:, 0] + muons[:, 1]).mass)           # doctest: +SKIP
+        >>> out = Recorder(Output(), "DY", np.array([1.0, 2.0, 3.0]))
+        >>> out.cut("not the first", np.array([False, True, True]))
+        >>> out.selected, out.weight.tolist()
+        (2, [2.0, 3.0])
     """
 
     def __init__(
@@ -62,8 +83,6 @@ class Recorder:
         self._output = output
         self._scale_factors = scale_factors
         self._weights = np.asarray(weights, dtype=np.float64)
-        # Weight systematics: name → varied / nominal weight, per event of the chunk. Each
-        # fill also fills them, so a weight variation never re-runs the physics code.
         self._weight_variations = {
             name: np.asarray(ratio, dtype=np.float64)
             for name, ratio in (weight_variations or {}).items()
@@ -71,9 +90,15 @@ class Recorder:
         # Indices (into the chunk's events) of the events selected after each stage.
         self._stages: list[np.ndarray] = [np.arange(len(self._weights))]
         self._stage_names = ["all events"]
+        # What a category recorder fills on the category axes (axis → value), the key of its
+        # cutflow, the categories opened from it, and the cutflow entries of this chunk
+        # (a category's cutflow starts with its parent's).
+        self._category: dict[str, str] = {}
+        self._key = dataset
+        self._opened: set[str] = set()
+        self._history: list[tuple[str, int, float]] = []
         self._cutflow = output.cutflow(dataset) if record_cutflow else None
-        if self._cutflow is not None:
-            self._cutflow.record("all events", len(self._weights), self._weights.sum())
+        self._record("all events", self._stages[0])
 
     # -- state
 
@@ -94,6 +119,12 @@ class Recorder:
         :class:`~opencoffea.corrections.scalefactors.WeightVariation` as ``nominal``). In the
         nominal pass, ``up``/``down`` become the systematics ``<name>Up``/``<name>Down`` of
         every later fill, without re-running anything.
+
+        Example:
+            >>> out = Recorder(Output(), "DY", np.ones(2))
+            >>> out.reweight("muonId", np.array([0.5, 2.0]), up=np.ones(2), down=np.ones(2))
+            >>> out.weight.tolist()
+            [0.5, 2.0]
         """
         if hasattr(nominal, "nominal") and up is None and down is None:  # a WeightVariation
             nominal, up, down = nominal.nominal, nominal.up, nominal.down
@@ -107,6 +138,7 @@ class Recorder:
                     factor != 0, values / np.where(factor != 0, factor, 1), 1.0
                 )
                 self._weight_variations[f"{name}{suffix}"] = ratio
+        # a copy: a category shares its parent's weights until one of them reweights
         self._weights = self._weights.copy()
         self._weights[current] *= factor
 
@@ -133,22 +165,33 @@ class Recorder:
             raise AnalysisError(str(err)) from None
         self.reweight(name, weight)
 
-    # -- cuts and selection
+    # -- cuts, selection and categories
 
     def cut(self, name: str, mask: Any) -> None:
         """Keep only the events where ``mask`` is true, and record the cut in the cutflow.
 
         A missing value (None) in the mask counts as false.
+
+        Example:
+            >>> out = Recorder(Output(), "DY", np.ones(3))
+            >>> out.cut("two muons", ak.Array([True, None, True]))
+            >>> out.selected
+            2
         """
-        keep = _as_bool(self.select(mask), name)
-        stage = self._stages[-1][keep]
+        stage = self._stages[-1][_as_bool(self.select(mask), f"cut {name!r}")]
         self._stages.append(stage)
         self._stage_names.append(name)
-        if self._cutflow is not None:
-            self._cutflow.record(name, len(stage), self._weights[stage].sum())
+        self._record(name, stage)
 
     def select(self, array: Any) -> Any:
-        """``array`` restricted to the events selected now (from any earlier stage's length)."""
+        """``array`` restricted to the events selected now (from any earlier stage's length).
+
+        Example:
+            >>> out = Recorder(Output(), "DY", np.ones(3))
+            >>> out.cut("not the first", np.array([False, True, True]))
+            >>> out.select(np.array([10, 20, 30])).tolist()
+            [20, 30]
+        """
         length = len(array)
         current = self._stages[-1]
         if length == len(current):
@@ -165,13 +208,86 @@ class Recorder:
             f"selection stage ({stages})"
         )
 
+    def category(self, **axis: str) -> Recorder:
+        """A recorder of one category of the events selected now: a channel, a region.
+
+        The category is given as ``axis=value`` (``channel="4mu"``): every histogram the
+        new recorder fills gets ``value`` on its category axis ``axis``. It starts from this
+        recorder's events, weights and weight variations as they are now; from then on its
+        cuts and reweights are its own, and this recorder's are not its. Its cutflow is
+        ``output.cutflows["<dataset>/<value>"]``: this recorder's cuts so far, then its
+        own, so that each category reads as one cutflow from "all events" on. A category
+        of a category adds a level (``"ZZ/4mu/SR"``). A category is opened once a chunk.
+
+        Example:
+            >>> out = Recorder(Output(), "ZZ", np.ones(3))
+            >>> four_mu = out.category(channel="4mu")
+            >>> four_mu.cut("four muons", np.array([True, False, True]))
+            >>> out.selected, four_mu.selected
+            (3, 2)
+            >>> four_mu.category(region="signal")._key
+            'ZZ/4mu/signal'
+        """
+        if len(axis) != 1 or not all(isinstance(v, str) for v in axis.values()):
+            raise AnalysisError(
+                f"category({', '.join(f'{k}={v!r}' for k, v in axis.items())}): give one "
+                "category axis and its value, as category(channel='4mu')"
+            )
+        ((name, value),) = axis.items()
+        if name in self._category:
+            raise AnalysisError(
+                f"category({name}={value!r}): this recorder is the category "
+                f"{name}={self._category[name]!r} already"
+            )
+        key = f"{self._key}/{value}"
+        if key in self._opened:
+            raise AnalysisError(
+                f"category({name}={value!r}) is opened a second time in this chunk; "
+                "open it once and keep the recorder it returns"
+            )
+        self._opened.add(key)
+        # A shallow copy shares the output, dataset and settings; the state a category
+        # changes on its own is copied below (weights are copied when reweighted).
+        child = copy.copy(self)
+        child._stages = list(self._stages)
+        child._stage_names = list(self._stage_names)
+        child._weight_variations = dict(self._weight_variations)
+        child._category = {**self._category, name: value}
+        child._key = key
+        child._opened = set()
+        child._history = []
+        child._cutflow = self._output.cutflow(key) if self._cutflow is not None else None
+        for entry in self._history:
+            child._keep(*entry)
+        return child
+
+    def _record(self, name: str, stage: np.ndarray) -> None:
+        self._keep(name, len(stage), self._weights[stage].sum())
+
+    def _keep(self, name: str, events: int, sumw: float) -> None:
+        self._history.append((name, events, sumw))
+        if self._cutflow is not None:
+            self._cutflow.record(name, events, sumw)
+
     # -- filling
 
     def fill(self, histogram: str, *, weight: Any = None, **values: Any) -> None:
         """Fill a booked histogram with one value per axis, weighted by the event weight.
 
         Values are per event, or per object (jagged: each object gets its event's weight);
-        a plain string fills a category axis for all entries. Missing values are skipped.
+        a plain string fills a category axis for all entries, and a category recorder fills
+        its own axis itself. ``weight`` (per event) multiplies the event weight. Missing
+        values are skipped.
+
+        Example:
+            >>> from opencoffea.config import Histogram
+            >>> from opencoffea.histograms import book
+            >>> axis = {"name": "m", "bins": 2, "start": 0, "stop": 200}
+            >>> output = Output(histograms=book({"m": Histogram(axes=[axis])}))
+            >>> out = Recorder(output, "ZZ", np.ones(2))
+            >>> out.fill("m", m=np.array([125.0, 150.0]))
+            >>> output.histograms["m"]["ZZ", "nominal", :].values().tolist()
+            [0.0, 2.0]
         """
         h = self._output.histograms.get(histogram)
         if h is None:
@@ -181,33 +297,41 @@ class Recorder:
                 f"no histogram {histogram!r} is booked{hint}; booked: {', '.join(known)}"
             )
         axes = [a.name for a in h.axes][2:]
+        for name, value in self._category.items():
+            if name in values:
+                raise AnalysisError(
+                    f"fill {histogram!r}: {name!r} is the category of this recorder "
+                    f"({value!r}); leave it out"
+                )
+            if name not in axes:
+                raise AnalysisError(
+                    f"fill {histogram!r} in category {name}={value!r}: the histogram has no "
+                    f"axis {name!r}; book one, or fill it from the recorder of all categories"
+                )
+            values = {**values, name: value}
         if set(values) != set(axes):
             raise AnalysisError(
                 f"histogram {histogram!r} has axes {axes}; fill was given {sorted(values)}"
             )
+        events = self._stages[-1]
         event_weight = self.weight if weight is None else self.weight * self.select(weight)
-        columns, rows = _flatten(
-            {k: v if isinstance(v, str) else self.select(v) for k, v in values.items()},
-            self.selected,
-            histogram,
-        )
+        values = {k: v if isinstance(v, str) else self.select(v) for k, v in values.items()}
+        columns, rows = _flatten(values, len(events), histogram)
         w = event_weight[rows]
         h.fill(dataset=self.dataset, systematic=self.systematic, **columns, weight=w)
-        selected = self._stages[-1]
         for name, ratio in self._weight_variations.items():
-            h.fill(
-                dataset=self.dataset, systematic=name, **columns, weight=w * ratio[selected][rows]
-            )
+            h.fill(dataset=self.dataset, systematic=name, **columns, weight=w * ratio[events][rows])
 
 
-def _as_bool(mask: Any, name: str) -> np.ndarray:
+def _as_bool(mask: Any, what: str) -> np.ndarray:
+    """A mask per event as numpy booleans, a missing value (None) as false."""
     if isinstance(mask, ak.Array):
         if mask.ndim != 1:
-            raise AnalysisError(f"cut {name!r}: the mask must have one value per event")
+            raise AnalysisError(f"{what}: the mask must have one value per event")
         mask = ak.fill_none(mask, False)
     array = np.asarray(mask)
     if array.dtype != np.bool_:
-        raise AnalysisError(f"cut {name!r}: the mask must be boolean, got {array.dtype}")
+        raise AnalysisError(f"{what}: the mask must be boolean, got {array.dtype}")
     return array
 
 
