@@ -134,6 +134,40 @@ def test_reweight_multiplies_and_adds_variations_for_later_fills():
     assert h["DY", "muonIdDown", :].values()[1] == 1.25
 
 
+# ---------------------------------------------------------------------------- a subset: where=
+
+
+def test_where_fills_a_subset_given_at_any_stage():
+    output, out = recorder([1, 2, 3, 4], h=X)
+    full = np.array([1.5, 2.5, 3.5, 4.5])
+    out.cut("not the first", np.array([False, True, True, True]))
+    out.fill("h", x=full, where=full < 4)  # a mask of the chunk's length
+    out.fill("h", x=full, where=np.array([True, False, False]))  # of the length now
+    assert output.histograms["h"]["DY", "nominal", :].values().tolist()[1:5] == [0, 4, 3, 0]
+
+
+def test_where_applies_to_per_object_values_and_weight_variations():
+    output = Output(histograms=book({"h": Histogram(axes=X)}))
+    out = Recorder(output, "DY", np.array([2.0, 3.0]), weight_variations={"puUp": [2.0, 10.0]})
+    out.fill("h", x=ak.Array([[1.0, 1.0], [1.0]]), where=ak.Array([True, None]))
+    h = output.histograms["h"]
+    assert h["DY", "nominal", :].values()[1] == 4.0  # two muons of the first event
+    assert h["DY", "puUp", :].values()[1] == 8.0
+
+
+def test_nan_is_an_error_that_points_to_where():
+    output, out = recorder([1, 1, 1], h=X)
+    mass = np.array([1.0, np.nan, 2.0])
+    with pytest.raises(AnalysisError, match=r"fill 'h': axis 'x' has NaN for 1 of 3 .*where="):
+        out.fill("h", x=mass)
+    with pytest.raises(AnalysisError, match="axis 'x' has NaN"):
+        out.fill("h", x=ak.Array([[1.0], [np.nan, None], []]))
+    assert output.histograms["h"].values().sum() == 0  # nothing was filled
+    out.fill("h", x=mass, where=~np.isnan(mass))  # NaN outside the subset: not filled
+    out.fill("h", x=ak.Array([None, 3.0, None]))  # missing: skipped, as documented
+    assert output.histograms["h"]["DY", "nominal", :].values().tolist()[1:4] == [1, 1, 1]
+
+
 # ---------------------------------------------------------------------------- categories
 
 CHANNEL = [*X, {"name": "channel", "categories": ["4mu", "4e"]}]

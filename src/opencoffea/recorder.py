@@ -44,10 +44,11 @@ __all__ = ["Recorder"]
 class Recorder:
     """The ``out`` of ``analyze``: cuts, categories, weights and filling (see the module).
 
-    Arrays given to :meth:`cut`, :meth:`select`, :meth:`fill` (values and ``weight``) and
-    :meth:`reweight` may have one entry per event of the chunk, or one per event that passed
-    the cuts so far, or one per event of any earlier selection stage: the recorder lines them
-    up with the events selected now. So physics code can filter as it goes, or not at all.
+    Arrays given to :meth:`cut`, :meth:`select`, :meth:`fill` (values, ``weight``,
+    ``where``) and :meth:`reweight` may have one entry per event of the chunk, or one per
+    event that passed the cuts so far, or one per event of any earlier selection stage: the
+    recorder lines them up with the events selected now. So physics code can filter as it
+    goes, or not at all.
 
     ``weight_variations`` maps systematic names ("pileupUp") to the ratio of the varied to
     the nominal weight of each event of the chunk: every fill also fills those systematics,
@@ -271,23 +272,33 @@ class Recorder:
 
     # -- filling
 
-    def fill(self, histogram: str, *, weight: Any = None, **values: Any) -> None:
+    def fill(self, histogram: str, *, weight: Any = None, where: Any = None, **values: Any) -> None:
         """Fill a booked histogram with one value per axis, weighted by the event weight.
 
         Values are per event, or per object (jagged: each object gets its event's weight);
         a plain string fills a category axis for all entries, and a category recorder fills
-        its own axis itself. ``weight`` (per event) multiplies the event weight. Missing
-        values are skipped.
+        its own axis itself. ``weight`` (per event) multiplies the event weight.
+
+        ``where`` (a boolean per event) fills only the events where it is true: the one way
+        to fill a subset of the events selected now. Missing values (None) are skipped. A
+        NaN value is an :class:`~opencoffea.errors.AnalysisError` naming the histogram and
+        the axis: it is most often a bug (0/0, the mass of nothing), and skipped silently
+        it would be a selection nobody sees.
 
         Example:
             >>> from opencoffea.config import Histogram
             >>> from opencoffea.histograms import book
             >>> axis = {"name": "m", "bins": 2, "start": 0, "stop": 200}
             >>> output = Output(histograms=book({"m": Histogram(axes=[axis])}))
-            >>> out = Recorder(output, "ZZ", np.ones(2))
-            >>> out.fill("m", m=np.array([125.0, 150.0]))
+            >>> out = Recorder(output, "ZZ", np.ones(3))
+            >>> m = np.array([125.0, np.nan, 150.0])
+            >>> out.fill("m", m=m, where=~np.isnan(m))
             >>> output.histograms["m"]["ZZ", "nominal", :].values().tolist()
             [0.0, 2.0]
+            >>> out.fill("m", m=m)  # doctest: +ELLIPSIS
+            Traceback (most recent call last):
+            ...
+            opencoffea.errors.AnalysisError: fill 'm': axis 'm' has NaN for 1 of 3 entries; ...
         """
         h = self._output.histograms.get(histogram)
         if h is None:
@@ -316,6 +327,10 @@ class Recorder:
         events = self._stages[-1]
         event_weight = self.weight if weight is None else self.weight * self.select(weight)
         values = {k: v if isinstance(v, str) else self.select(v) for k, v in values.items()}
+        if where is not None:
+            keep = _as_bool(self.select(where), f"fill {histogram!r}, where")
+            events, event_weight = events[keep], event_weight[keep]
+            values = {k: v if isinstance(v, str) else _take(v, keep) for k, v in values.items()}
         columns, rows = _flatten(values, len(events), histogram)
         w = event_weight[rows]
         h.fill(dataset=self.dataset, systematic=self.systematic, **columns, weight=w)
@@ -335,13 +350,18 @@ def _as_bool(mask: Any, what: str) -> np.ndarray:
     return array
 
 
+def _take(values: Any, keep: np.ndarray) -> Any:
+    return values[keep] if isinstance(values, ak.Array | np.ndarray) else np.asarray(values)[keep]
+
+
 def _flatten(
     values: dict[str, Any], events: int, histogram: str
 ) -> tuple[dict[str, Any], np.ndarray]:
     """Per-event and per-object values to flat columns, and for each entry its event.
 
-    The second result indexes the events selected now: ``weights[rows]`` are the weights of
-    the entries, whatever the weights (the nominal ones, or a variation's).
+    The second result indexes the events filled: ``weights[rows]`` are the weights of the
+    entries, whatever the weights (the nominal ones, or a variation's). Entries with a
+    missing value (None) are left out; a NaN stops the fill (see :meth:`Recorder.fill`).
     """
     counts = None
     for key, value in values.items():
@@ -358,35 +378,41 @@ def _flatten(
                 )
             counts = these
     columns: dict[str, Any] = {}
-    keep = None
+    missing = None
     for key, value in values.items():
         if isinstance(value, str):
             columns[key] = value
             continue
-        if isinstance(value, ak.Array):
-            flat = ak.flatten(value, axis=1) if value.ndim > 1 else value
-            if counts is not None and value.ndim == 1:
-                flat = np.repeat(_to_numpy(value), counts)
-            array = _to_numpy(flat)
+        if isinstance(value, ak.Array) and value.ndim > 1:
+            array, absent = _to_numpy(ak.flatten(value, axis=1))
         else:
-            array = np.asarray(value)
-            if counts is not None:
+            array, absent = _to_numpy(value)
+            if counts is not None:  # one value per event, for each of its objects
                 array = np.repeat(array, counts)
+                absent = None if absent is None else np.repeat(absent, counts)
         if array.dtype.kind == "f":
-            missing = np.isnan(array)
-            keep = ~missing if keep is None else keep & ~missing
+            nan = np.isnan(array) if absent is None else np.isnan(array) & ~absent
+            if nan.any():
+                raise AnalysisError(
+                    f"fill {histogram!r}: axis {key!r} has NaN for {nan.sum()} of {len(nan)} "
+                    "entries; NaN is not a selection: fill a subset with where= (a boolean "
+                    "per event), and give a value that is missing as None"
+                )
+        if absent is not None:
+            missing = absent if missing is None else missing | absent
         columns[key] = array
     rows = np.arange(events) if counts is None else np.repeat(np.arange(events), counts)
-    if keep is not None and not keep.all():
-        columns = {k: v if isinstance(v, str) else v[keep] for k, v in columns.items()}
-        rows = rows[keep]
+    if missing is not None and missing.any():
+        columns = {k: v if isinstance(v, str) else v[~missing] for k, v in columns.items()}
+        rows = rows[~missing]
     return columns, rows
 
 
-def _to_numpy(array: Any) -> np.ndarray:
-    """Awkward → numpy; missing numbers become NaN (and are then skipped by ``fill``)."""
-    if isinstance(array, ak.Array):
-        if isinstance(array.layout, ak.contents.Content) and array.layout.is_option:
-            array = ak.fill_none(ak.values_astype(array, np.float64), np.nan)
-        return ak.to_numpy(array)
-    return np.asarray(array)
+def _to_numpy(array: Any) -> tuple[np.ndarray, np.ndarray | None]:
+    """Awkward or array-like → numpy, and where values are missing (None), if any can be."""
+    if not isinstance(array, ak.Array):
+        return np.asarray(array), None
+    if array.layout.is_option:
+        absent = ak.to_numpy(ak.is_none(array))
+        return ak.to_numpy(ak.fill_none(ak.values_astype(array, np.float64), np.nan)), absent
+    return ak.to_numpy(array), None
