@@ -24,57 +24,42 @@ Z candidates (4μ, 4e)
 
 Here ip3d = √(dxy² + dz²) and sip3d = ip3d / √(dxyErr² + dzErr²), computed in single precision
 as df103 does; four-momenta are summed in double precision (df103's ``PtEtaPhiMVector``;
-coffea's own sums of the files' float32 values would be single precision).
+coffea's own sums of the files' float32 values would be single precision). df103 itself keeps
+its best Z mass in an ``int``, which sometimes takes another pairing: ``higgs4l_df103.py``
+reproduces that, and the tutorial's numbers bit for bit, with other :class:`Conventions`.
 
 As in df103 the channels may overlap (four good muons and two good electrons can pass 4μ and
 2e2μ). The combined spectrum is the sum over the ``channel`` axis.
 
-df103's integer "best mass"
-    ``reco_zz_to_4l`` keeps its running best pair mass in ``auto best_mass = -1;``, an ``int``,
-    so ``best_mass = this_mass`` truncates it: the next opposite-charge pair replaces the best
-    whenever |91.2 − m| < |91.2 − ⌊m_best⌋|. A best pair at 90.9 GeV is remembered as
-    90 and loses to a later pair at 91.9 GeV; a best pair at 91.9 (remembered as 91) is not
-    displaced by a later 91.5. Which pairing wins then depends on the order of the leptons, and
-    the other pairing is sometimes taken (``compute_z_masses_4l`` re-sorts the two masses, so Z1
-    is still the closer *of the pairing taken*). In an event whose opposite-charge pairs are all
-    above 183.4 GeV nothing replaces −1, the "pair" is lepton 0 with itself, and its ΔR of 0
-    rejects the event. The C++ and the Python (``df103_NanoAODHiggsAnalysis_python.h``)
-    versions both have it. m4ℓ does not depend on the pairing, so only events whose Z-mass cuts
-    it turns show in m4ℓ: on synthetic ZZ → 4ℓ about 1 % of the selected 4μ and 4e events get
-    another pairing and 0.4 % pass or fail differently; H → ZZ* (one Z far off shell), none.
-
-    It is a bug, not physics: :class:`HiggsToFourLeptons` takes the pair truly closest to
-    91.2 GeV. For comparing with the tutorial's numbers bit for bit,
-    :class:`HiggsToFourLeptonsDF103` reproduces it (``processor: ...:HiggsToFourLeptonsDF103``
-    in the YAML file): the truncated running best, the re-sorting of the pairing taken, and
-    the Z and H masses rounded to float as df103 stores them (``RVec<float>``, ``float``).
-    Not reproduced: df103 evaluates ΔR in single precision (older versions without wrapping Δφ
-    at ±π); here it is double, which differs only for a pair within ~10⁻⁸ of ΔR = 0.02.
-
 Datasets and channels
     A dataset feeds every channel unless its YAML ``metadata: {channels: [4mu, 2e2mu]}`` says
     otherwise: DoubleMuParked feeds 4μ and 2e2μ, DoubleElectron 4e (as in df103), simulation all.
-
 Histograms (booked in the YAML file, each with a category axis ``channel``: 4mu, 4e, 2e2mu)
-    ``m4l`` (axis ``m4l``), ``mZ1`` (axis ``mZ1``), ``mZ2`` (axis ``mZ2``); and, when booked,
-    ``cutflow`` with an integer axis ``step`` from 0 to ``len(STEPS)``: the events (weighted)
-    passing each step of :data:`STEPS`, per channel, cut after cut.
-
-Cutflow
-    The three channels are selected from the same events, so the framework's cutflow (each cut
-    narrows the events for all that follows) holds what they share: "lepton multiplicity" (the
-    events with enough leptons for some channel the dataset feeds, which is all the rest of the
-    code looks at) and "in a channel" (selected by at least one). Each channel's own cutflow,
-    step by step, goes to the ``cutflow`` histogram.
+    ``m4l`` (axis ``m4l``), ``mZ1`` (axis ``mZ1``), ``mZ2`` (axis ``mZ2``).
+Cutflows
+    Each channel is a category of ``out``, with its own cutflow (``cutflows["ZZ/4mu"]``):
+    "all events", "lepton multiplicity", then the :data:`STEPS` of the channel. The dataset's
+    cutflow holds what the channels share: "lepton multiplicity" (enough leptons for some
+    channel the dataset feeds: all that the rest of the code looks at) and "in a channel"
+    (selected by at least one).
 
 Example:
-    >>> selections = select(events, ("4mu",))  # doctest: +SKIP
-    >>> selections["4mu"].m4l[selections["4mu"].selected]  # doctest: +SKIP
+    >>> import tempfile
+    >>> from opencoffea import generate
+    >>> from opencoffea.events import describe, events_from, open_file
+    >>> path = f"{tempfile.mkdtemp()}/h.root"
+    >>> path = str(generate("hzz4l", path, 400, seed=1, format="outreach"))
+    >>> file = open_file(path)
+    >>> selections = select_channels(events_from(file, describe(file, path)))
+    >>> {channel: int(s.selected.sum()) for channel, s in selections.items()}
+    {'4mu': 34, '4e': 14, '2e2mu': 46}
+    >>> selections["4mu"].m4l[:3].round(1)  # the four-lepton mass of each selected event
+    array([125.8, 122.9, 127. ])
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -87,7 +72,6 @@ from opencoffea import AnalysisError, Processor
 Z_MASS = 91.2
 CHANNELS = ("4mu", "4e", "2e2mu")
 STEPS = (
-    "all events",
     "leptons",  # nMuon ≥ 4 / nElectron ≥ 4 / both ≥ 2
     "isolation",
     "kinematics",  # pt and |η| of every lepton; 2e2μ: |η| of every lepton, leading pair pt
@@ -97,19 +81,78 @@ STEPS = (
     "Z1 mass",
     "Z2 mass",
 )
-"""The steps of a channel's cutflow, in order: bin *i* of the ``cutflow`` histogram's ``step``."""
+"""The cuts of each channel, in order."""
 
 # The pairs of four leptons in the order of ROOT's Combinations(v, 2); pair k and 5 - k share
 # no lepton, so 5 - k is the pair left over when k is taken.
 PAIRS = ((0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (2, 3))
 
 
+# ---------------------------------------------------------------------------- conventions
+
+
+def best_pair(
+    masses: np.ndarray,
+    opposite: np.ndarray,
+    *,
+    start: float = np.inf,
+    remember: Callable[[np.ndarray], np.ndarray] | None = None,
+) -> np.ndarray:
+    """Per event, the index of the opposite-charge pair closest to the Z mass (-1 if none).
+
+    ``masses`` and ``opposite`` are (events, pairs); ties go to the first pair. The loop runs
+    over the pairs, each step over all events at once, with a running best mass that begins
+    at ``start``; ``remember`` is what is kept of a new best (all of it by default): the
+    knobs of df103's integer best mass (``higgs4l_df103.py``).
+
+    Example:
+        >>> masses, opposite = np.array([[90.9, 91.9, 91.2]]), np.array([[True, True, False]])
+        >>> best_pair(masses, opposite)
+        array([0])
+    """
+    best_mass = np.full(len(masses), float(start))
+    best = np.full(len(masses), -1)
+    for k in range(masses.shape[1]):
+        mass = masses[:, k]
+        better = opposite[:, k] & (np.abs(Z_MASS - mass) < np.abs(Z_MASS - best_mass))
+        best_mass = np.where(better, mass if remember is None else remember(mass), best_mass)
+        best = np.where(better, k, best)
+    return best
+
+
+@dataclass(frozen=True)
+class Conventions:
+    """How the Z pair is chosen and the masses kept, where the physics leaves a choice.
+
+    ``best_pair(masses, opposite)`` picks the first Z of a 4μ or 4e event (see
+    :func:`best_pair`); masses are rounded to ``precision`` before they are cut on and filled.
+
+    Example:
+        >>> Conventions(precision=np.float32).stored(np.array([91.1876])).tolist()
+        [91.1875991821289]
+    """
+
+    best_pair: Callable[[np.ndarray, np.ndarray], np.ndarray] = best_pair
+    precision: type[np.floating] = np.float64
+
+    def stored(self, masses: Any) -> np.ndarray:
+        """``masses`` as kept: rounded to ``precision``, as double precision numbers."""
+        return _numpy(masses).astype(np.float64).astype(self.precision).astype(np.float64)
+
+
+CLOSEST = Conventions()
+"""The pair truly closest to the Z mass, masses in double precision."""
+
+
+# ---------------------------------------------------------------------------- the selection
+
+
 @dataclass(frozen=True)
 class ChannelSelection:
-    """What one channel makes of a set of events: numpy arrays, one entry per event.
+    """What one channel makes of a set of events.
 
-    ``cuts`` maps each step of :data:`STEPS` after "all events" to whether the event passes it
-    and every step before it. The masses are NaN where the event is not selected.
+    ``cuts`` maps each of :data:`STEPS` to whether each event passes it and every step
+    before it; the masses are those of the selected events, in their order.
     """
 
     cuts: dict[str, np.ndarray]
@@ -121,9 +164,6 @@ class ChannelSelection:
     def selected(self) -> np.ndarray:
         """Whether each event is selected in this channel (passes every step)."""
         return self.cuts[STEPS[-1]]
-
-
-# ---------------------------------------------------------------------------- the selection
 
 
 def sip3d(leptons: ak.Array) -> ak.Array:
@@ -152,128 +192,102 @@ def near_vertex(leptons: ak.Array) -> ak.Array:
     return (sip3d(leptons) < 4) & (abs(leptons.dxy) < 0.5) & (abs(leptons.dz) < 1.0)
 
 
-def best_pair(masses: np.ndarray, opposite: np.ndarray, *, truncate: bool = False) -> np.ndarray:
-    """Per event, the index of the opposite-charge pair closest to the Z mass (-1 if none).
-
-    ``masses`` and ``opposite`` are (events, pairs). Ties go to the first pair. With
-    ``truncate`` the running best is kept as an integer, as df103 does (see the module's
-    docstring): a pair replaces the best when |91.2 − m| < |91.2 − ⌊m_best⌋|, starting
-    from a best of −1. The loop runs over the pairs, each step over all events at once.
-
-    Example:
-        >>> best_pair(np.array([[90.9, 91.9]]), np.array([[True, True]]))
-        array([0])
-        >>> best_pair(np.array([[90.9, 91.9]]), np.array([[True, True]]), truncate=True)
-        array([1])
-    """
-    n = len(masses)
-    best_mass = np.full(n, -1.0 if truncate else np.inf)
-    best = np.full(n, -1)
-    for k in range(masses.shape[1]):
-        mass = masses[:, k]
-        better = opposite[:, k] & (np.abs(Z_MASS - mass) < np.abs(Z_MASS - best_mass))
-        best_mass = np.where(better, np.trunc(mass) if truncate else mass, best_mass)
-        best = np.where(better, k, best)
-    return best
-
-
 def select_four_leptons(
     leptons: ak.Array,
     isolation: ak.Array,
     *,
     pt_min: float,
     eta_max: float,
-    df103_exact: bool = False,
+    conventions: Conventions = CLOSEST,
 ) -> ChannelSelection:
     """The 4μ or 4e selection of every event (see the module's docstring for the cuts).
 
     Example:
-        >>> four_mu = select_four_leptons(  # doctest: +SKIP
-        ...     events.Muon, events.Muon.pfRelIso04_all, pt_min=5, eta_max=2.4
-        ... )
+        >>> muons = events.Muon  # Drell-Yan: no event has four
+        >>> four_mu = select_four_leptons(muons, muons.pfRelIso04_all, pt_min=5, eta_max=2.4)
+        >>> int(four_mu.cuts["leptons"].sum()), len(four_mu.m4l)
+        (0, 0)
     """
-    count = ak.num(leptons)
-    charge = leptons.charge
-    steps = {
-        "leptons": count >= 4,
-        "isolation": ak.all(abs(isolation) < 0.40, axis=1),
-        "kinematics": ak.all((leptons.pt > pt_min) & (abs(leptons.eta) < eta_max), axis=1),
-        "impact parameter": ak.all(near_vertex(leptons), axis=1),
-        "charges": (count == 4)
-        & (ak.sum(charge == 1, axis=1) == 2)
-        & (ak.sum(charge == -1, axis=1) == 2),
-    }
-    # Pairings of the first four leptons of every event (an event with fewer fails "leptons")
-    p = _momenta(leptons, 4)
-    q = _padded(charge, 4)
+    cuts = _Cuts(len(leptons))
+    enough = cuts.add("leptons", ak.num(leptons) >= 4)
+    lep, charge = leptons[enough], leptons.charge[enough]  # per-lepton cuts on these only
+    cuts.add("isolation", ak.all(abs(isolation[enough]) < 0.40, axis=1), among=enough)
+    kinematics = (lep.pt > pt_min) & (abs(lep.eta) < eta_max)
+    cuts.add("kinematics", ak.all(kinematics, axis=1), among=enough)
+    cuts.add("impact parameter", ak.all(near_vertex(lep), axis=1), among=enough)
+    two_and_two = (ak.sum(charge == 1, axis=1) == 2) & (ak.sum(charge == -1, axis=1) == 2)
+    left = cuts.add("charges", (ak.num(charge) == 4) & two_and_two, among=enough)
+    # Pair kinematics of the events left, each with exactly four leptons
+    p, q = _momenta(leptons[left], 4), _padded(leptons.charge[left], 4)
     masses = np.stack([(p[:, i] + p[:, j]).mass for i, j in PAIRS], axis=1)
     separations = np.stack([p[:, i].deltaR(p[:, j]) for i, j in PAIRS], axis=1)
     opposite = np.stack([q[:, i] != q[:, j] for i, j in PAIRS], axis=1)
-    taken = best_pair(masses, opposite, truncate=df103_exact)
+    taken = conventions.best_pair(masses, opposite)
     found = taken >= 0  # df103 pairs lepton 0 with itself otherwise, and its ΔR = 0 fails
     pairs = np.stack([np.where(found, taken, 0), np.where(found, 5 - taken, 5)], axis=1)
-    steps["separation"] = found & np.all(
-        np.take_along_axis(separations, pairs, axis=1) >= 0.02, axis=1
-    )
-    z_a, z_b = _stored(np.take_along_axis(masses, pairs, axis=1).T, df103_exact)
-    m4l = _stored((p[:, 0] + p[:, 1] + p[:, 2] + p[:, 3]).mass, df103_exact)
-    return _finish(steps, z_a, z_b, m4l)
+    separated = np.all(np.take_along_axis(separations, pairs, axis=1) >= 0.02, axis=1)
+    cuts.add("separation", found & separated, among=left)
+    z_a, z_b = conventions.stored(np.take_along_axis(masses, pairs, axis=1).T)
+    first = np.abs(z_a - Z_MASS) < np.abs(z_b - Z_MASS)  # df103: the first unless farther
+    z1, z2 = np.where(first, z_a, z_b), np.where(first, z_b, z_a)
+    m4l = conventions.stored((p[:, 0] + p[:, 1] + p[:, 2] + p[:, 3]).mass)
+    return _z_mass_cuts(cuts, left, z1, z2, m4l)
 
 
 def select_two_pairs(
-    electrons: ak.Array, muons: ak.Array, *, df103_exact: bool = False
+    electrons: ak.Array, muons: ak.Array, *, conventions: Conventions = CLOSEST
 ) -> ChannelSelection:
     """The 2e2μ selection of every event (see the module's docstring for the cuts).
 
     Example:
-        >>> two_pairs = select_two_pairs(events.Electron, events.Muon)  # doctest: +SKIP
-        >>> two_pairs.z1_mass[two_pairs.selected]  # doctest: +SKIP
+        >>> two_pairs = select_two_pairs(events.Electron, events.Muon)  # Drell-Yan: none
+        >>> two_pairs.z1_mass
+        array([], dtype=float64)
     """
-    steps = {
-        "leptons": (ak.num(electrons) >= 2) & (ak.num(muons) >= 2),
-        "isolation": ak.all(abs(electrons.pfRelIso03_all) < 0.40, axis=1)
-        & ak.all(abs(muons.pfRelIso04_all) < 0.40, axis=1),
-        "kinematics": ak.all(abs(electrons.eta) < 2.5, axis=1)
-        & ak.all(abs(muons.eta) < 2.4, axis=1)
-        & (_leading_pair_pt(muons) | _leading_pair_pt(electrons)),
-        "impact parameter": ak.all(near_vertex(electrons), axis=1)
-        & ak.all(near_vertex(muons), axis=1),
-        "charges": (ak.sum(electrons.charge, axis=1) == 0) & (ak.sum(muons.charge, axis=1) == 0),
-    }
-    mu, el = _momenta(muons, 2), _momenta(electrons, 2)
-    steps["separation"] = (mu[:, 0].deltaR(mu[:, 1]) >= 0.02) & (el[:, 0].deltaR(el[:, 1]) >= 0.02)
-    z_mu, z_el = (mu[:, 0] + mu[:, 1]).mass, (el[:, 0] + el[:, 1]).mass
-    m4l = (mu[:, 0] + mu[:, 1] + el[:, 0] + el[:, 1]).mass
-    # df103 orders the two in double precision, then stores them as float
+    cuts = _Cuts(len(muons))
+    enough = cuts.add("leptons", (ak.num(electrons) >= 2) & (ak.num(muons) >= 2))
+    el, mu = electrons[enough], muons[enough]  # per-lepton cuts on these only
+    isolated = ak.all(abs(el.pfRelIso03_all) < 0.40, axis=1)
+    cuts.add("isolation", isolated & ak.all(abs(mu.pfRelIso04_all) < 0.40, axis=1), among=enough)
+    central = ak.all(abs(el.eta) < 2.5, axis=1) & ak.all(abs(mu.eta) < 2.4, axis=1)
+    leading = _leading_pair_pt(mu) | _leading_pair_pt(el)
+    cuts.add("kinematics", central & leading, among=enough)
+    near = ak.all(near_vertex(el), axis=1) & ak.all(near_vertex(mu), axis=1)
+    cuts.add("impact parameter", near, among=enough)
+    neutral = (ak.sum(el.charge, axis=1) == 0) & (ak.sum(mu.charge, axis=1) == 0)
+    left = cuts.add("charges", neutral, among=enough)
+    # Pair kinematics of the events left: the first two of each flavour
+    m, e = _momenta(muons[left], 2), _momenta(electrons[left], 2)
+    separated = (m[:, 0].deltaR(m[:, 1]) >= 0.02) & (e[:, 0].deltaR(e[:, 1]) >= 0.02)
+    cuts.add("separation", separated, among=left)
+    z_mu, z_el = (m[:, 0] + m[:, 1]).mass, (e[:, 0] + e[:, 1]).mass
+    m4l = (m[:, 0] + m[:, 1] + e[:, 0] + e[:, 1]).mass
+    # df103 orders the two in double precision, then stores them
     muons_first = np.abs(z_mu - Z_MASS) < np.abs(z_el - Z_MASS)
     z1, z2 = np.where(muons_first, z_mu, z_el), np.where(muons_first, z_el, z_mu)
-    return _finish(
-        steps,
-        _stored(z1, df103_exact),
-        _stored(z2, df103_exact),
-        _stored(m4l, df103_exact),
-        ordered=True,
-    )
+    stored = conventions.stored
+    return _z_mass_cuts(cuts, left, stored(z1), stored(z2), stored(m4l))
 
 
-def select(
-    events: ak.Array, channels: Sequence[str] = CHANNELS, *, df103_exact: bool = False
+def select_channels(
+    events: ak.Array, channels: Sequence[str] = CHANNELS, conventions: Conventions = CLOSEST
 ) -> dict[str, ChannelSelection]:
     """Each channel's selection of every event (NanoEvents of the reduced 2012 NanoAOD).
 
     Example:
-        >>> selections = select(events, df103_exact=True)  # doctest: +SKIP
-        >>> {c: int(s.selected.sum()) for c, s in selections.items()}  # doctest: +SKIP
+        >>> selections = select_channels(events, ("4mu", "2e2mu"))  # Drell-Yan: no 4ℓ
+        >>> {c: int(s.selected.sum()) for c, s in selections.items()}
+        {'4mu': 0, '2e2mu': 0}
     """
     muons, electrons = events.Muon, events.Electron
     selectors = {
         "4mu": lambda: select_four_leptons(
-            muons, muons.pfRelIso04_all, pt_min=5, eta_max=2.4, df103_exact=df103_exact
+            muons, muons.pfRelIso04_all, pt_min=5, eta_max=2.4, conventions=conventions
         ),
         "4e": lambda: select_four_leptons(
-            electrons, electrons.pfRelIso03_all, pt_min=7, eta_max=2.5, df103_exact=df103_exact
+            electrons, electrons.pfRelIso03_all, pt_min=7, eta_max=2.5, conventions=conventions
         ),
-        "2e2mu": lambda: select_two_pairs(electrons, muons, df103_exact=df103_exact),
+        "2e2mu": lambda: select_two_pairs(electrons, muons, conventions=conventions),
     }
     # 0/0 in sip3d (no track errors) is NaN and fails "sip3d < 4", as in C++: no warning needed
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -284,8 +298,8 @@ def enough_leptons(events: ak.Array, channels: Sequence[str] = CHANNELS) -> np.n
     """Events with the lepton multiplicity of at least one of ``channels`` (the first step).
 
     Example:
-        >>> enough_leptons(events, ("4mu", "2e2mu"))  # doctest: +SKIP
-        array([False,  True, False, ...])
+        >>> int(enough_leptons(events, ("4mu", "2e2mu")).sum()), len(events)  # Drell-Yan
+        (0, 40)
     """
     n_mu, n_el = _numpy(ak.num(events.Muon)), _numpy(ak.num(events.Electron))
     need = {"4mu": n_mu >= 4, "4e": n_el >= 4, "2e2mu": (n_mu >= 2) & (n_el >= 2)}
@@ -314,42 +328,54 @@ def fed_channels(metadata: Mapping[str, Any]) -> tuple[str, ...]:
 
 
 class HiggsToFourLeptons(Processor):
-    """H → ZZ → 4ℓ in the 4μ, 4e and 2e2μ channels: m4ℓ, m(Z1), m(Z2) per channel."""
+    """H → ZZ → 4ℓ in the 4μ, 4e and 2e2μ channels: m4ℓ, m(Z1), m(Z2), a cutflow each."""
 
-    df103_exact: ClassVar[bool] = False
+    conventions: ClassVar[Conventions] = CLOSEST
 
     def analyze(self, events, out):
         channels = fed_channels(out.metadata)
-        cutflow = "cutflow" in self.config.histograms
-        if cutflow:
-            for channel in channels:
-                out.fill("cutflow", channel=channel, step=np.zeros(out.selected, int))
         out.cut("lepton multiplicity", enough_leptons(events, channels))
-        events = out.select(events)
-        selections = select(events, channels, df103_exact=self.df103_exact)
+        selections = select_channels(out.select(events), channels, self.conventions)
         for channel, selection in selections.items():
-            out.fill("m4l", channel=channel, m4l=selection.m4l)
-            out.fill("mZ1", channel=channel, mZ1=selection.z1_mass)
-            out.fill("mZ2", channel=channel, mZ2=selection.z2_mass)
-            if cutflow:
-                for step, passed in enumerate(selection.cuts.values(), start=1):
-                    step_number = np.full(len(passed), step)
-                    out.fill("cutflow", channel=channel, step=step_number, weight=passed)
-        selected = [s.selected for s in selections.values()]
-        out.cut("in a channel", np.logical_or.reduce(selected or [np.zeros(out.selected, bool)]))
-
-
-class HiggsToFourLeptonsDF103(HiggsToFourLeptons):
-    """The same as the ROOT tutorial df103 to the bit, its integer "best mass" included.
-
-    What "to the bit" covers, and the one thing it does not (ΔR in single precision), is in
-    the module's docstring.
-    """
-
-    df103_exact: ClassVar[bool] = True
+            category = out.category(channel=channel)
+            for step, passed in selection.cuts.items():
+                category.cut(step, passed)
+            category.fill("m4l", m4l=selection.m4l)
+            category.fill("mZ1", mZ1=selection.z1_mass)
+            category.fill("mZ2", mZ2=selection.z2_mass)
+        selected = [s.selected for s in selections.values()] or [np.zeros(out.selected, bool)]
+        out.cut("in a channel", np.logical_or.reduce(selected))
 
 
 # ---------------------------------------------------------------------------- helpers
+
+
+class _Cuts:
+    """The cumulative cuts of a channel over its events; a cut may be known on some only."""
+
+    def __init__(self, events: int) -> None:
+        self.passed: dict[str, np.ndarray] = {}
+        self._last = np.ones(events, dtype=bool)
+
+    def add(self, name: str, mask: Any, among: np.ndarray | None = None) -> np.ndarray:
+        """Cut ``name`` (per event, or per event of ``among``); the events passing it so far."""
+        mask = _numpy(mask).astype(bool)
+        if among is not None:  # the others have failed a cut before
+            full = np.zeros(len(among), dtype=bool)
+            full[among] = mask
+            mask = full
+        self._last = self._last & mask
+        self.passed[name] = self._last
+        return self._last
+
+
+def _z_mass_cuts(
+    cuts: _Cuts, left: np.ndarray, z1: np.ndarray, z2: np.ndarray, m4l: np.ndarray
+) -> ChannelSelection:
+    """The last two cuts on the masses of the events ``left``, and the selection."""
+    cuts.add("Z1 mass", (z1 > 40) & (z1 < 120), among=left)
+    selected = cuts.add("Z2 mass", (z2 > 12) & (z2 < 120), among=left)[left]
+    return ChannelSelection(cuts.passed, z1[selected], z2[selected], m4l[selected])
 
 
 def _numpy(array: Any) -> np.ndarray:
@@ -376,36 +402,3 @@ def _leading_pair_pt(leptons: ak.Array) -> ak.Array:
     """The two highest pt above 20 and 10 GeV (df103's ``Reverse(Sort(pt))``)."""
     pt = ak.pad_none(ak.sort(leptons.pt, axis=1, ascending=False), 2, axis=1)
     return ak.fill_none((pt[:, 0] > 20) & (pt[:, 1] > 10), False)
-
-
-def _stored(values: Any, df103_exact: bool) -> np.ndarray:
-    """Masses as kept: double, or rounded to float where df103 stores them so."""
-    values = _numpy(values).astype(np.float64)
-    return values.astype(np.float32).astype(np.float64) if df103_exact else values
-
-
-def _finish(
-    steps: dict[str, Any],
-    z_a: np.ndarray,
-    z_b: np.ndarray,
-    m4l: np.ndarray,
-    *,
-    ordered: bool = False,
-) -> ChannelSelection:
-    """Z1/Z2 (unless ``ordered``: the closer to the Z mass first), mass cuts, cumulative cuts."""
-    if not ordered:  # df103's compute_z_masses_4l: the first unless strictly farther
-        first = np.abs(z_a - Z_MASS) < np.abs(z_b - Z_MASS)
-        z_a, z_b = np.where(first, z_a, z_b), np.where(first, z_b, z_a)
-    steps["Z1 mass"] = (z_a > 40) & (z_a < 120)
-    steps["Z2 mass"] = (z_b > 12) & (z_b < 120)
-    cuts, passed = {}, None
-    for name in STEPS[1:]:
-        mask = _numpy(steps[name]).astype(bool)
-        passed = mask if passed is None else passed & mask
-        cuts[name] = passed
-    return ChannelSelection(
-        cuts=cuts,
-        z1_mass=np.where(passed, z_a, np.nan),
-        z2_mass=np.where(passed, z_b, np.nan),
-        m4l=np.where(passed, m4l, np.nan),
-    )

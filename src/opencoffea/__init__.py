@@ -27,8 +27,8 @@ from .errors import (
     OpenCoffeaError,
 )
 from .execution import RunResult, run
-from .histograms import Recorder
 from .processor import Processor
+from .recorder import Recorder
 from .results import Result, load_result, write_result
 from .samples import generate
 

@@ -51,7 +51,8 @@ from .datasets.portal import Portal, Record
 from .datasets.premade import PremadeInput, read_premade
 from .errors import InputFileError, OpenCoffeaError
 from .events import FileInfo, describe, events_from, open_file
-from .histograms import Output, book
+from .histograms import book
+from .output import Output
 from .processor import Processor, load_processor
 from .util import write_atomic
 

@@ -3,8 +3,10 @@
 A subclass writes physics in one method, :meth:`Processor.analyze`; the base class does
 the rest for every chunk: it books the histograms of the YAML file, applies the data's
 luminosity mask, sets the event weights, hands the events and an ``out``
-(:class:`~opencoffea.histograms.Recorder`) to ``analyze``, and returns an
-:class:`~opencoffea.histograms.Output` that adds up with the other chunks'.
+(:class:`~opencoffea.recorder.Recorder`) to ``analyze``, and returns an
+:class:`~opencoffea.output.Output` that adds up with the other chunks'. It also finds the
+subclass a YAML file names (:func:`load_processor`) and the analysis files a subclass
+builds on (:func:`import_analysis`).
 
 Example:
     >>> import awkward as ak
@@ -17,9 +19,11 @@ Example:
 
 from __future__ import annotations
 
+import abc
 import hashlib
 import importlib
 import importlib.util
+import inspect
 import re
 import sys
 import traceback
@@ -35,10 +39,12 @@ from coffea.processor import ProcessorABC
 from .config import AnalysisConfig
 from .datasets.lumis import LumiSections
 from .errors import ProcessorLoadError
-from .histograms import FileTally, Output, Recorder, book
+from .histograms import book
+from .output import FileTally, Output
+from .recorder import Recorder
 from .util import did_you_mean
 
-__all__ = ["Processor", "load_processor"]
+__all__ = ["Processor", "import_analysis", "load_processor"]
 
 
 class Processor(ProcessorABC):
@@ -46,6 +52,13 @@ class Processor(ProcessorABC):
 
     The subclass never opens files, normalises, or loops over variations; ``self.config``
     is the validated YAML file should the physics need a setting from it.
+
+    Example:
+        >>> class Nothing(Processor):
+        ...     def analyze(self, events, out):
+        ...         pass
+        >>> inspect.isabstract(Nothing), inspect.isabstract(Processor)
+        (False, True)
     """
 
     def __init__(self, config: AnalysisConfig, *, lumimasks: dict[str, Any] | None = None) -> None:
@@ -63,9 +76,13 @@ class Processor(ProcessorABC):
 
     # -- what a subclass writes
 
+    @abc.abstractmethod
     def analyze(self, events: Any, out: Recorder) -> None:
-        """The physics of one chunk: select with ``out.cut``, fill with ``out.fill``."""
-        raise NotImplementedError(f"{type(self).__name__} must implement analyze(events, out)")
+        """The physics of one chunk: select with ``out.cut``, fill with ``out.fill``.
+
+        Abstract: a subclass without it cannot be made, and :func:`load_processor` says so
+        before any chunk runs.
+        """
 
     # -- the machinery (coffea's ProcessorABC interface)
 
@@ -151,8 +168,8 @@ def load_processor(config: AnalysisConfig) -> type[Processor]:
     still run it.
 
     Example:
-        >>> cls = load_processor(load_config("configs/dimuon_demo.yaml"))  # doctest: +SKIP
-        >>> cls.__name__
+        >>> from opencoffea import load_config
+        >>> load_processor(load_config("configs/dimuon_demo.yaml")).__name__
         'DimuonSpectrum'
     """
     target, _, name = config.processor.rpartition(":")
@@ -173,13 +190,35 @@ def load_processor(config: AnalysisConfig) -> type[Processor]:
         raise ProcessorLoadError(
             f"{where}: {name} must be a subclass of opencoffea.Processor, it is {cls!r}"
         )
+    if inspect.isabstract(cls):
+        missing = ", ".join(f"{m}()" for m in sorted(cls.__abstractmethods__))
+        raise ProcessorLoadError(
+            f"{where}: {name} in {getattr(module, '__file__', None) or target} does not "
+            f"define {missing}; a processor writes its physics in analyze(self, events, out)"
+        )
     return cls
+
+
+def import_analysis(path: str | Path) -> ModuleType:
+    """The module of an analysis file, imported as ``processor:`` imports one.
+
+    For an analysis that builds on another file (``analyses/higgs4l_df103.py`` on
+    ``higgs4l.py``): each file is imported once, under a private name, and travels to
+    dask workers by value like the processor itself, so workers need no copy of it.
+
+    Example:
+        >>> higgs4l = import_analysis("analyses/higgs4l.py")  # in higgs4l_df103.py, say
+        >>> higgs4l.CHANNELS, import_analysis("analyses/./higgs4l.py") is higgs4l
+        (('4mu', '4e', '2e2mu'), True)
+    """
+    return _import_file(Path(path), "import_analysis")
 
 
 def _import_file(path: Path, where: str) -> ModuleType:
     if not path.is_file():
         raise ProcessorLoadError(f"{where}: no such file {path}")
-    digest = hashlib.sha256(str(path).encode()).hexdigest()[:10]
+    # one module per file, however the path to it is spelled
+    digest = hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:10]
     stem = re.sub(r"\W", "_", path.stem)
     module_name = f"opencoffea_analysis_{stem}_{digest}"
     if module_name in sys.modules:
@@ -194,6 +233,9 @@ def _import_file(path: Path, where: str) -> ModuleType:
     except SyntaxError as err:
         del sys.modules[module_name]
         raise ProcessorLoadError(f"{path}, line {err.lineno}: {err.msg}") from None
+    except ProcessorLoadError:  # a file it imports with import_analysis: that file's error
+        del sys.modules[module_name]
+        raise
     except Exception as err:
         del sys.modules[module_name]
         frame = traceback.extract_tb(err.__traceback__)[-1]

@@ -29,7 +29,9 @@ import uproot
 
 from ..config import AnalysisConfig, CategoryAxis
 from ..errors import InputFileError
-from ..histograms import NOMINAL, Output, book_one
+from ..histograms import book_one
+from ..output import Output
+from ..util import NOMINAL
 
 __all__ = ["PremadeInput", "premade_paths", "read_premade"]
 
