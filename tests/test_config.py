@@ -124,6 +124,7 @@ def test_a_good_file_loads_with_defaults_and_inferred_axis_types(tmp_path):
         ),
         ("{files: [data.root], kind: data}", "{kind: data}", 5, "give exactly one source"),
         ("{name: channel,", "{name: dataset,", 15, "the axis name 'dataset' is reserved"),
+        ("{name: channel,", "{name: where,", 15, "the axis name 'where' is reserved"),
     ],
 )
 def test_each_mistake_names_file_line_and_key(tmp_path, old, new, line, expected):

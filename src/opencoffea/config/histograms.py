@@ -30,8 +30,9 @@ __all__ = [
     "VariableAxis",
 ]
 
-RESERVED_AXES = ("dataset", "systematic")
-"""The axes the framework itself puts on every histogram; a user axis may not take them."""
+RESERVED_AXES = ("dataset", "systematic", "weight", "where")
+"""Names a user axis may not take: the framework's own axes on every histogram, and the
+keywords of ``out.fill`` that are not axes."""
 
 
 class _AxisBase(ConfigModel):
@@ -50,7 +51,10 @@ class _AxisBase(ConfigModel):
     @classmethod
     def _not_reserved(cls, name: str) -> str:
         if name in RESERVED_AXES:
-            raise ValueError(f"the axis name {name!r} is reserved for the framework's own axis")
+            raise ValueError(
+                f"the axis name {name!r} is reserved (the framework's own axes and out.fill's "
+                f"keywords: {', '.join(RESERVED_AXES)})"
+            )
         return name
 
 
