@@ -152,7 +152,7 @@ def _datasets_parser(sub: argparse._SubParsersAction) -> None:
 def _run(args: argparse.Namespace) -> int:
     from .config import load_config
     from .execution import run
-    from .results import normalise, write_result
+    from .results import write_result
 
     config = load_config(args.config)
     result = run(
@@ -167,34 +167,29 @@ def _run(args: argparse.Namespace) -> int:
         refresh=args.refresh,
     )
     directory = write_result(result, args.output)
-    _print_summary(result, normalise(result))
+    _print_summary(result)
     if config.plots:
         from .plotting import plot_result
-        from .results import load_result
 
-        figures = plot_result(load_result(directory), config)
+        figures = plot_result(result, config)
         console.print(f"{len(figures) // 3} plot(s) in [bold]{directory / 'plots'}[/]")
-    seconds = result.execution["seconds"]
-    rate = result.events_processed / seconds if seconds else 0.0
     done = (
-        f"{result.events_processed:,} events in {seconds:.1f} s ({rate:,.0f} events/s) "
-        f"with {result.execution['executor']}"
+        f"{result.events_processed:,} events in {result.execution.seconds:.1f} s "
+        f"({result.events_per_second:,.0f} events/s) with {result.execution.executor}"
         if result.inputs
         else f"{sum(map(len, result.premade.values()))} pre-made histograms read"
     )
     console.print(f"{done}; results in [bold]{directory}[/]")
     for warning in result.warnings:
         console.print(f"[yellow]warning:[/] {warning}", soft_wrap=True)
-    if result.output.failures:
-        failures = result.output.failures
+    if result.failures:
         console.print(
-            f"[bold red]{len(failures)} chunk(s) failed, {result.events_failed:,} events "
+            f"[bold red]{len(result.failures)} chunk(s) failed, {result.events_failed:,} events "
             "not processed[/] (listed in manifest.json):"
         )
-        for failure in failures[:5]:
+        for failure in result.failures[:5]:
             console.print(
-                f"  {failure['file']} [{failure['entry_start']}, {failure['entry_stop']}): "
-                f"{failure['error']}",
+                f"  {failure.file} [{failure.entry_start}, {failure.entry_stop}): {failure.error}",
                 soft_wrap=True,
             )
         return EXIT_FAILED_CHUNKS
@@ -207,32 +202,22 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_summary(result, norms) -> None:
+def _print_summary(result) -> None:
+    """The rows of :meth:`Result.summary` as a table on standard output."""
     table = Table(title=f"{result.config.name}: summary")
     for column in ("dataset", "kind", "group", "files", "events", "Σw", "selected", "scale"):
         justify = "left" if column in ("dataset", "kind", "group") else "right"
         table.add_column(column, justify=justify)
-    for name in result.config.datasets:
-        norm = norms[name]
-        if name in result.premade:  # pre-made histograms: files, no events
-            files = len({r.file for r in result.premade[name]})
-            events = selected = "—"
-        else:
-            records = result.inputs[name]
-            cutflow = result.output.cutflows.get(name)
-            last = list(cutflow.entries.values())[-1][0] if cutflow and cutflow.entries else 0
-            files = len(records)
-            events = f"{sum(r.info.num_entries for r in records):,}"
-            selected = f"{last:,}"
+    for row in result.summary():
         table.add_row(
-            name,
-            norm.kind,
-            result.config.group_of(name),
-            str(files),
-            events,
-            "—" if norm.sumw is None else f"{norm.sumw:.6g}",
-            selected,
-            f"{norm.factor:.4g}",
+            row.dataset,
+            row.kind,
+            row.group,
+            str(row.files),
+            "—" if row.events is None else f"{row.events:,}",
+            "—" if row.sumw is None else f"{row.sumw:.6g}",
+            "—" if row.selected is None else f"{row.selected:,}",
+            f"{row.scale:.4g}",
         )
     # a wide table stays whole in a log or a pipe (rich would fold it to 80 columns)
     Console(highlight=False, width=None if sys.stdout.isatty() else 160).print(table)
