@@ -21,9 +21,11 @@ Example:
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import Any, TypeVar
 
 __all__ = ["ChunkRange", "FailedChunk"]
+
+_Record = TypeVar("_Record", bound="ChunkRange")
 
 
 @dataclass(frozen=True)
@@ -56,7 +58,7 @@ class ChunkRange:
         }
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> ChunkRange:
+    def from_json(cls: type[_Record], data: dict[str, Any]) -> _Record:
         """The record of a manifest entry (``events`` is derived, so not read)."""
         return cls(**{f.name: data[f.name] for f in fields(cls) if f.name in data})
 

@@ -7,7 +7,8 @@ pre-pass leaves a file open for the chunks of it that the same process gets next
 
 Example:
     >>> files = OpenFiles(size=2)
-    >>> file = files.get("data/nano_dy.root")  # doctest: +SKIP
+    >>> files.get(nano_dy) is files.get(nano_dy)  # opened once
+    True
     >>> files.close_all()
 """
 

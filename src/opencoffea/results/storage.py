@@ -88,7 +88,7 @@ def _write_root(path: Path, kinds: dict[str, dict[str, hist.Hist]], config: Anal
                     file[histogram_path(kind, name, *key)] = sliced
 
 
-def _slices(h: hist.Hist, spec: Histogram) -> Iterator[tuple[tuple[str, ...], hist.Hist]]:
+def _slices(h: hist.Hist, spec: Histogram) -> Iterator[tuple[tuple[str, ...], Any]]:
     """(dataset, systematic, *category values) → the histogram of the numeric axes."""
     categories = [a.name for a in spec.axes if isinstance(a, CategoryAxis)]
     for dataset, systematic in product(h.axes["dataset"], h.axes["systematic"]):
