@@ -85,8 +85,8 @@ def test_second_run_needs_no_metadata_from_the_network(served, tmp_path):
     portal.requests.clear()
     second = run(config, server=portal.url, status=False)
     assert not [r for r in portal.requests if r.path.startswith("/api/")]  # records cached
-    assert second.output.cutflows == first.output.cutflows
-    assert "lumi mask" not in second.output.cutflows["Data"].entries  # lumimask: false
+    assert second.cutflows == first.cutflows
+    assert "lumi mask" not in second.cutflows["Data"].entries  # lumimask: false
 
 
 def test_event_count_differing_from_the_record_is_a_warning(served, tmp_path, capsys):
@@ -157,7 +157,7 @@ def test_the_2012_higgs_configuration_runs_on_portal_records(portal_server, tmp_
     )
     assert result.complete and result.warnings == []
     assert result.events_processed == sum(n for _, _, n in samples.values())
-    m4l = result.output.histograms["m4l"]
+    m4l = result.raw["m4l"]
     for dataset in ("Run2012B_DoubleMuParked", "Run2012C_DoubleMuParked"):
         assert m4l[{"dataset": dataset, "systematic": "nominal", "channel": "4e"}].sum().value == 0
         assert m4l[{"dataset": dataset, "systematic": "nominal", "channel": "4mu"}].sum().value > 0

@@ -15,6 +15,7 @@ from opencoffea.config import parse_config
 from opencoffea.errors import ConfigError, InputFileError
 
 from .conftest import real_file
+from .test_run import assert_same_result
 
 ROOT = Path(__file__).resolve().parents[1]
 RUN1 = ROOT / "configs" / "higgs4l_run1_histograms.yaml"
@@ -56,6 +57,7 @@ def test_run1_figure_yields_match_an_independent_computation(tmp_path):
     result = run(config, status=False)
     directory = write_result(result, tmp_path / "out")
     loaded = load_result(directory)
+    assert_same_result(result, loaded)
     m4l = loaded.histograms["m4l"]
     expected = expected_yields(config)
     for group, channels in expected.items():

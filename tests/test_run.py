@@ -13,8 +13,11 @@ import pytest
 import uproot
 
 from opencoffea import load_result, run, write_result
+from opencoffea.chunks import ChunkRange, FailedChunk
 from opencoffea.cli import EXIT_FAILED_CHUNKS, EXIT_INCOMPLETE, main
+from opencoffea.results import normalise
 
+from .conftest import real_file
 from .helpers import assert_same_histograms, config_of, write_analysis
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -53,10 +56,10 @@ def test_iterative_run_fills_histograms_cutflows_and_tallies(demo):
     assert result.complete
     assert result.events_processed == result.events_in_input == 17000
     assert [r.info.num_entries for r in result.inputs["DY"]] == [2500, 2500]
-    cutflow = result.output.cutflows["Data"].as_list()
+    cutflow = result.cutflows["Data"].as_list()
     assert [c["cut"] for c in cutflow] == ["all events", "two muons", "opposite charge"]
     assert cutflow[0]["events"] == 12000 > cutflow[1]["events"] > cutflow[2]["events"] > 0
-    mass = result.output.histograms["mass"]
+    mass = result.raw["mass"]
     selected = cutflow[2]["events"]
     assert mass[{"dataset": "Data", "systematic": "nominal"}].values(flow=True).sum() == selected
 
@@ -70,9 +73,10 @@ def test_same_histograms_whatever_the_executor_and_chunk_size(demo):
         run(demo, executor="dask", workers=2, chunksize=1999, status=False),
     ]
     for other in others:
-        assert_same_histograms(reference.output.histograms, other.output.histograms)
-        assert other.output.cutflows == reference.output.cutflows
-        assert other.output.files == reference.output.files
+        assert_same_histograms(reference.raw, other.raw)
+        assert_same_histograms(reference.histograms, other.histograms)
+        assert other.cutflows == reference.cutflows
+        assert other.inputs == reference.inputs  # per file: events read, Σw used
 
 
 def test_cli_run_writes_root_and_manifest_and_loads_back(demo, tmp_path, capsys):
@@ -110,8 +114,77 @@ def test_cli_run_writes_root_and_manifest_and_loads_back(demo, tmp_path, capsys)
 
     loaded = load_result(out_dir)
     fresh = run(demo, executor="iterative", status=False)
-    assert_same_histograms(loaded.raw, fresh.output.histograms)
+    assert_same_histograms(loaded.raw, fresh.raw)
     assert loaded.histograms["mass"].axes.name == ("dataset", "systematic", "mass")
+
+
+def assert_same_result(a, b) -> None:
+    """Two results hold the same: every attribute, the histograms bit for bit."""
+    assert a.manifest == b.manifest
+    assert a.config.model_dump() == b.config.model_dump()
+    assert_same_histograms(a.histograms, b.histograms)
+    assert_same_histograms(a.raw, b.raw)
+    for name in ("cutflows", "lumis", "inputs", "premade", "failures", "unread", "execution"):
+        assert getattr(a, name) == getattr(b, name), name
+    assert a.summary() == b.summary() and normalise(a) == normalise(b)
+    assert a.directory == b.directory
+
+
+FAILS_ON_1000 = """
+import awkward as ak
+from opencoffea import Processor
+
+class FailsAt1000(Processor):
+    def analyze(self, events, out):
+        if events.metadata["entrystart"] == 1000:
+            raise ValueError("a corrupted basket, say")
+        out.cut("one muon", ak.num(events.Muon) >= 1)
+        out.fill("pt", pt=out.select(events.Muon).pt)
+"""
+
+
+def test_a_result_in_memory_and_read_back_are_the_same(tmp_path):
+    golden = real_file(
+        "lumimasks", "Cert_271036-284044_13TeV_Legacy2016_Collisions16_JSON_MuonPhys.txt"
+    )
+    config = config_of(
+        tmp_path,
+        datasets={
+            "Data": {
+                "generate": {"process": "dimuon_data", "events": 3000, "seed": 11},
+                "kind": "data",
+                "lumimask": str(golden),
+            },
+            "DY": {"generate": {"process": "dy_mumu", "events": 2500}, "kind": "mc", "xsec": 10.0},
+        },
+        code=FAILS_ON_1000,
+        cls="FailsAt1000",
+    )
+    result = run(config, chunksize=1000, max_chunks=2, status=False)
+    # in each dataset a failed chunk and an unread one, and the lumi sections of the data
+    assert [(f.dataset, f.entry_start, f.events) for f in result.failures] == [
+        ("Data", 1000, 1000),
+        ("DY", 1000, 1000),
+    ]
+    assert all(isinstance(f, FailedChunk) and "corrupted" in f.error for f in result.failures)
+    assert result.unread == [
+        ChunkRange("Data", result.inputs["Data"][0].info.path, 2000, 3000),
+        ChunkRange("DY", result.inputs["DY"][0].info.path, 2000, 2500),
+    ]
+    (dy,) = result.inputs["DY"]
+    assert (dy.events_processed, dy.sumw_source) == (1000, "Σ genWeight (file not read completely)")
+    assert len(result.lumis["Data"]) > 0 and result.execution.chunks == 4
+    assert result.directory is None
+
+    directory = write_result(result, tmp_path / "out")
+    assert result.directory == directory
+    loaded = load_result(directory)
+    assert_same_result(result, loaded)
+
+    # written again from what was read, the directory is the same
+    again = write_result(loaded, tmp_path / "again")
+    assert (again / "manifest.json").read_text() == (directory / "manifest.json").read_text()
+    assert_same_result(load_result(again), loaded)  # which now lives in `again`
 
 
 def test_category_axes_are_written_one_histogram_per_value(tmp_path):
@@ -300,7 +373,7 @@ def test_processor_from_a_file_reaches_dask_workers_without_the_file(tmp_path):
         result = run(config, scheduler=address, chunksize=1000, status=False)
         local = run(config, executor="iterative", status=False)
         assert result.complete and result.events_processed == 4000
-        assert_same_histograms(result.output.histograms, local.output.histograms)
+        assert_same_histograms(result.raw, local.raw)
     finally:
         for process in reversed(processes):
             process.terminate()

@@ -4,8 +4,8 @@ The public API, in one place:
 
 - :class:`Processor` — subclass it and write ``analyze(events, out)``;
 - :func:`load_config` — read and validate an analysis YAML file;
-- :func:`run` — run an analysis (iterative, futures or dask), returning a :class:`RunResult`;
-- :func:`write_result` / :func:`load_result` — result directories (ROOT + JSON);
+- :func:`run` — run an analysis (iterative, futures or dask), returning its :class:`Result`;
+- :func:`write_result` / :func:`load_result` — a result's directory (ROOT + JSON), and back;
 - :func:`generate` — synthetic NanoAOD samples for demos, tests and benchmarks.
 
 Example:
@@ -26,7 +26,7 @@ from .errors import (
     InputFileError,
     OpenCoffeaError,
 )
-from .execution import RunResult, run
+from .execution import run
 from .processor import Processor
 from .recorder import Recorder
 from .results import Result, load_result, write_result
@@ -42,7 +42,6 @@ __all__ = [
     "Processor",
     "Recorder",
     "Result",
-    "RunResult",
     "__version__",
     "generate",
     "load_config",

@@ -17,6 +17,7 @@ from typing import Any
 
 import hist
 
+from .chunks import FailedChunk
 from .datasets.lumis import LumiSections
 
 __all__ = ["Cutflow", "FileTally", "Output"]
@@ -86,7 +87,7 @@ class Output:
     histograms: dict[str, hist.Hist] = field(default_factory=dict)
     cutflows: dict[str, Cutflow] = field(default_factory=dict)
     files: dict[str, FileTally] = field(default_factory=dict)
-    failures: list[dict[str, Any]] = field(default_factory=list)
+    failures: list[FailedChunk] = field(default_factory=list)
     lumis: dict[str, LumiSections] = field(default_factory=dict)  # data: sections processed
     # what a run should know but does not stop it (a variation a file cannot give), by dataset
     notes: dict[str, frozenset[str]] = field(default_factory=dict)

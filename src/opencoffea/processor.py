@@ -29,7 +29,7 @@ import sys
 import traceback
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import awkward as ak
 import cloudpickle
@@ -43,6 +43,9 @@ from .histograms import book
 from .output import FileTally, Output
 from .recorder import Recorder
 from .util import did_you_mean
+
+if TYPE_CHECKING:  # the corrections load only for a configuration that has them
+    from .corrections.apply import Corrector
 
 __all__ = ["Processor", "import_analysis", "load_processor"]
 
@@ -68,11 +71,11 @@ class Processor(ProcessorABC):
         self.lumimasks = dict(lumimasks or {})
         # Built here, in the main process, so that a missing payload is an error before any
         # chunk runs; it holds paths and keys, the payloads load once in each worker.
-        self._corrector: Any = None  # the framework reads it for provenance
+        self.corrector: Corrector | None = None  # execution records its provenance
         if config.corrections is not None:
             from .corrections.apply import Corrector
 
-            self._corrector = Corrector(config)
+            self.corrector = Corrector(config)
 
     # -- what a subclass writes
 
@@ -117,13 +120,13 @@ class Processor(ProcessorABC):
         variants: dict[str, Any] = {"nominal": events}
         ratios: dict[str, np.ndarray] = {}
         scale_factors = None
-        if self._corrector is not None:
-            applied = self._corrector.apply(events, is_data=is_data)
+        if self.corrector is not None:
+            applied = self.corrector.apply(events, is_data=is_data)
             variants = applied.events
             if applied.notes:
                 output.notes[dataset] = frozenset(applied.notes)
-            if self._corrector.scale_factors:
-                scale_factors = self._corrector.scale_factor
+            if self.corrector.scale_factors:
+                scale_factors = self.corrector.scale_factor
             for weight in applied.weights:
                 weights = weights * weight.nominal
                 if weight.varied and weight.name in self.config.systematics:

@@ -10,13 +10,16 @@ a category axis, each category value to a path::
 
     read: {m4l: {channel: {4mu: demo/mass4mu_8TeV_low, 2e2mu: demo/mass2mu2e_8TeV_low}}}
 
-The binning in the file must be the binning booked in the YAML (checked, edge by edge);
-values, sums of squared weights and the under/overflow are copied as they are. Where a
-dataset has several files, their histograms add up.
+This module reads: each histogram comes back as it is in the file (edges, values and sums
+of squared weights with the under/overflow) with where it was found and where it goes.
+Booking it as the YAML says, checking the binning edge by edge and adding up several
+files is the run's (:mod:`opencoffea.execution.premade`), so that datasets needs nothing
+of the histograms.
 
 Example:
-    >>> output = read_premade(config, "ZZ4mu_2012", ["ZZ4mu12.root"])  # doctest: +SKIP
-    >>> output.histograms["m4l"][{"dataset": "ZZ4mu_2012", "channel": "4mu"}].sum()
+    >>> read = read_premade(config, "ZZ4mu_2012", ["ZZ4mu12.root"])  # doctest: +SKIP
+    >>> read[0].input.path, read[0].values.sum()                     # doctest: +SKIP
+    ('demo/mass4mu_8TeV_low', 3.94...)
 """
 
 from __future__ import annotations
@@ -29,11 +32,8 @@ import uproot
 
 from ..config import AnalysisConfig, CategoryAxis
 from ..errors import InputFileError
-from ..histograms import book_one
-from ..output import Output
-from ..util import NOMINAL
 
-__all__ = ["PremadeInput", "premade_paths", "read_premade"]
+__all__ = ["PremadeHistogram", "PremadeInput", "premade_paths", "read_premade"]
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,19 @@ class PremadeInput:
     categories: tuple[tuple[str, str], ...]
     entries: float
     integral: float
+
+
+@dataclass(frozen=True)
+class PremadeHistogram:
+    """One 1D histogram as read: its provenance, and its edges, values and variances.
+
+    ``values`` and ``variances`` include the under- and overflow bins, first and last.
+    """
+
+    input: PremadeInput
+    edges: np.ndarray
+    values: np.ndarray
+    variances: np.ndarray
 
 
 def premade_paths(read: dict[str, Any]) -> list[tuple[str, dict[str, str], str]]:
@@ -67,19 +80,10 @@ def premade_paths(read: dict[str, Any]) -> list[tuple[str, dict[str, str], str]]
     return out
 
 
-def read_premade(
-    config: AnalysisConfig, dataset: str, files: list[str]
-) -> tuple[Output, list[PremadeInput]]:
-    """The histograms of one ``read:`` dataset, booked as the YAML says, summed over files."""
+def read_premade(config: AnalysisConfig, dataset: str, files: list[str]) -> list[PremadeHistogram]:
+    """Every histogram ``read:`` names for ``dataset``, from each of its files, in order."""
     spec = config.datasets[dataset]
-    # the dataset and the nominal variation booked up front: the slots are then filled directly
-    output = Output(
-        histograms={
-            name: book_one(h, datasets=[dataset], systematics=[NOMINAL])
-            for name, h in config.histograms.items()
-        }
-    )
-    records = []
+    read = []
     for path in files:
         try:
             file = uproot.open(path)
@@ -88,21 +92,22 @@ def read_premade(
         with file:
             for histogram, categories, inner in premade_paths(spec.read or {}):
                 stored = _get(file, path, inner)
-                target = output.histograms[histogram]
-                _check_binning(stored, target, config, histogram, path, inner)
-                _add_into(target, stored, dataset, categories)
-                records.append(
-                    PremadeInput(
-                        dataset,
-                        path,
-                        inner,
-                        histogram,
-                        tuple(categories.items()),
-                        float(getattr(stored, "member", lambda _: np.nan)("fEntries")),
-                        float(stored.values(flow=True).sum()),
-                    )
+                _check_dimensions(config, histogram, path, inner)
+                values = stored.values(flow=True)
+                provenance = PremadeInput(
+                    dataset,
+                    path,
+                    inner,
+                    histogram,
+                    tuple(categories.items()),
+                    float(getattr(stored, "member", lambda _: np.nan)("fEntries")),
+                    float(values.sum()),
                 )
-    return output, records
+                edges = stored.axis().edges(flow=False)
+                read.append(
+                    PremadeHistogram(provenance, edges, values, stored.variances(flow=True))
+                )
+    return read
 
 
 def _get(file: uproot.ReadOnlyDirectory, path: str, inner: str) -> Any:
@@ -118,33 +123,9 @@ def _get(file: uproot.ReadOnlyDirectory, path: str, inner: str) -> Any:
     return stored
 
 
-def _check_binning(
-    stored: Any, target: Any, config: AnalysisConfig, name: str, path: str, inner: str
-) -> None:
+def _check_dimensions(config: AnalysisConfig, name: str, path: str, inner: str) -> None:
     numeric = [a for a in config.histograms[name].axes if not isinstance(a, CategoryAxis)]
     if len(numeric) != 1:
         raise InputFileError(
             path, f"{inner!r} is 1D, histogram {name!r} has {len(numeric)} numeric axes"
         )
-    edges = stored.axis().edges(flow=False)
-    booked = target.axes[numeric[0].name].edges
-    if len(edges) != len(booked) or not np.allclose(edges, booked, rtol=1e-9, atol=1e-9):
-        raise InputFileError(
-            path,
-            f"{inner!r} has {len(edges) - 1} bins from {edges[0]:g} to {edges[-1]:g}; "
-            f"histogram {name!r} is booked with {len(booked) - 1} from {booked[0]:g} to "
-            f"{booked[-1]:g}",
-            hint="book the histogram with the binning of the file",
-        )
-
-
-def _add_into(target: Any, stored: Any, dataset: str, categories: dict[str, str]) -> None:
-    """Add a 1D ROOT histogram (with flow) into the slot of ``target`` for dataset/categories."""
-    fixed = {"dataset": dataset, "systematic": NOMINAL, **categories}
-    slot = tuple(
-        target.axes[axis.name].index(fixed[axis.name]) if axis.name in fixed else slice(None)
-        for axis in target.axes
-    )
-    view = target.view(flow=True)
-    view.value[slot] += stored.values(flow=True)
-    view.variance[slot] += stored.variances(flow=True)

@@ -1,0 +1,134 @@
+"""Fileset → pre-pass → chunks → executor → merged output → :class:`~opencoffea.results.Result`.
+
+The work is done by coffea's executors (``IterativeExecutor``, ``FuturesExecutor``,
+``DaskExecutor``: their ``executor(items, function, accumulator)`` interface, their
+progress bars and their tree reduction). The chunk function is ours rather than coffea
+``Runner``'s, for three reasons that are invariants of this project:
+
+- each file is opened with the schema of its own flavour (``Runner`` has one per run);
+- a chunk that fails becomes a failure *record* (file, entries, error) in the output,
+  so events read + events in failed chunks = events in the input, always, where
+  ``Runner`` can only raise or skip with a warning;
+- the pre-pass that learns the entries of each file also reads its normalisation sums
+  and NanoAOD flavour, in the same single opening of the file.
+
+One module a step: :mod:`.executors` (coffea's, configured), :mod:`.prepass`,
+:mod:`.chunking`, :mod:`.processing` (the chunk function, accounting) and :mod:`.premade`
+(pre-made histograms into the output); :func:`run` here calls them in order.
+
+Example:
+    >>> from opencoffea import load_config
+    >>> config = load_config("configs/dimuon_demo.yaml")
+    >>> result = run(config, executor="futures", workers=2)  # doctest: +SKIP
+    >>> result.events_processed  # doctest: +SKIP
+    400000
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import time
+from typing import Any
+
+from ..chunks import ChunkRange
+from ..config import AnalysisConfig, Execution
+from ..datasets.premade import PremadeInput, read_premade
+from ..datasets.sources import Sources
+from ..errors import OpenCoffeaError
+from ..histograms import book
+from ..output import Output
+from ..processor import load_processor
+from ..results import ExecutionRecord, FileRecord, Result
+from .chunking import Chunk, split
+from .executors import executors
+from .openfiles import OPEN_FILES
+from .premade import premade_output
+from .prepass import prepass
+from .processing import check_accounting, notes, process
+
+__all__ = ["run"]
+
+
+def run(
+    config: AnalysisConfig,
+    *,
+    executor: str | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    chunksize: int | None = None,
+    max_chunks: int | None = None,
+    status: bool = True,
+    server: str | None = None,
+    refresh: bool = False,
+) -> Result:
+    """Run the analysis of ``config``; keyword arguments override its ``execution:`` block.
+
+    ``server`` is the CERN Open Data portal for ``record:`` datasets (else the YAML's
+    ``portal:``, else ``OPENCOFFEA_PORTAL``, else opendata.cern.ch); ``refresh`` asks it
+    again for records already in the cache. ``status`` shows progress bars.
+    """
+    settings = _settings(
+        config.execution,
+        executor=executor,
+        workers=workers,
+        scheduler=scheduler,
+        chunksize=chunksize,
+        max_chunks=max_chunks,
+    )
+    with_events = config.event_datasets()
+    records: list[FileRecord] = []
+    chunks: list[Chunk] = []
+    unread: list[ChunkRange] = []
+    output = Output(histograms=book(config.histograms))
+    corrections: list[dict[str, Any]] = []
+    sources = Sources(config, server, refresh)
+    started = time.perf_counter()
+    if with_events:
+        processor = load_processor(config)(config, lumimasks=sources.lumimasks(with_events))
+        if processor.corrector is not None:
+            corrections = processor.corrector.provenance()
+        files = [f for name in with_events for f in sources.files(name)]
+        started = time.perf_counter()  # from here: reading and processing, not set-up
+        # coffea's executors draw progress bars whatever their ``status``; quiet means quiet.
+        quiet = contextlib.nullcontext() if status else contextlib.redirect_stdout(io.StringIO())
+        try:
+            with quiet, executors(settings, status) as make:
+                records = prepass(files, make("Reading file metadata", "file"))
+                chunks, unread = split(records, settings.chunksize, settings.max_chunks)
+                output = process(chunks, processor, make("Processing", "chunk"))
+        finally:
+            OPEN_FILES.close_all()  # those this process kept open (the iterative executor's)
+        output = processor.postprocess(output)
+        check_accounting(output, chunks)
+        sources.check_events(
+            {n: sum(r.info.num_entries for r in records if r.dataset == n) for n in with_events}
+        )
+    premade: dict[str, list[PremadeInput]] = {}
+    for name in config.datasets:
+        if name not in with_events:
+            read = read_premade(config, name, [f.path for f in sources.files(name)])
+            premade[name] = [histogram.input for histogram in read]
+            output = output + premade_output(config, name, read)
+    elapsed = time.perf_counter() - started
+    return Result.from_run(
+        config,
+        output,
+        files=records,
+        unread=unread,
+        premade=premade,
+        execution=ExecutionRecord(settings, len(chunks), round(elapsed, 3)),
+        sources=sources.described,
+        warnings=sources.warnings + notes(output),
+        corrections=corrections,
+    )
+
+
+def _settings(base: Execution, **overrides: Any) -> Execution:
+    given = {k: v for k, v in overrides.items() if v is not None}
+    if given.get("scheduler") and "executor" not in given:
+        given["executor"] = "dask"
+    try:
+        return Execution.model_validate({**base.model_dump(), **given})
+    except Exception as err:  # pydantic's message, shortened for the command line
+        raise OpenCoffeaError(f"invalid execution setting: {err}") from None

@@ -1,0 +1,35 @@
+"""Results: what a run gives, normalised, and its directory on disk.
+
+- :mod:`~opencoffea.results.result`: the :class:`Result` (histograms, normalised and raw,
+  cutflows, lumi sections, the manifest and its typed records) and its summary;
+- :mod:`~opencoffea.results.records`: the typed records of input files and execution;
+- :mod:`~opencoffea.results.normalisation`: simulation to cross section × luminosity;
+- :mod:`~opencoffea.results.storage`: writing a result directory and reading it back.
+
+Nothing here imports the execution: a run makes its :class:`Result` with
+:meth:`Result.from_run`, and everything downstream (plots, the command line) reads it.
+
+Example:
+    >>> result = load_result("results/dimuon_demo")  # doctest: +SKIP
+    >>> result.histograms["mass"].axes.name          # doctest: +SKIP
+    ('dataset', 'systematic', 'mass')
+"""
+
+from .normalisation import Normalisation, normalise, normalised_histograms
+from .records import ExecutionRecord, FileRecord, InputRecord
+from .result import Result, SummaryRow
+from .storage import histogram_path, load_result, write_result
+
+__all__ = [
+    "ExecutionRecord",
+    "FileRecord",
+    "InputRecord",
+    "Normalisation",
+    "Result",
+    "SummaryRow",
+    "histogram_path",
+    "load_result",
+    "normalise",
+    "normalised_histograms",
+    "write_result",
+]
