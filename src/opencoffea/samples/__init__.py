@@ -22,7 +22,7 @@ One job a module, in the order a block of events flows through them:
 
 - `layout`: the branches of each format (names, types, titles, stored precision);
 - `objects`: padded collections of objects, ΔR matching, index cross-references;
-- `truth`: generator level: the processes' GenPart tables, and the GenJets;
+- `truth`: generator level: the processes' GenPart tables and GenJets, four-vectors by `vector`;
 - `detector`: reconstructed jets, leptons and photons;
 - `simulation`: the processes, pile-up, MET and triggers: one block of NanoAOD events;
 - `outreach`: the same events as the 2012 outreach tool writes them;

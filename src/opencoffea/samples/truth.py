@@ -1,7 +1,8 @@
 """Generator level: what each process produces, as NanoAOD's GenPart table, and the GenJets.
 
 Particles come from chains of two-body decays: Breit–Wigner masses, isotropic decays in the
-parent's rest frame, falling boson pT.
+parent's rest frame, falling boson pT. The four-vector arithmetic (boosts, pT/η/φ/mass) is
+`vector`'s; what is written here is the physics: which particles, which masses, which angles.
 
 Example:
     >>> gen = higgs_to_4l(np.random.default_rng(1), 2)
@@ -11,9 +12,8 @@ Example:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
+import vector
 
 from .objects import Objects, multiplicity
 
@@ -48,43 +48,7 @@ _LAST_COPY = 1 << 13
 _HARD = _PROMPT | _HARD_PROCESS | _FROM_HARD_PROCESS | _FIRST_COPY | _LAST_COPY
 _FROM_HADRON = _DIRECT_HADRON_DECAY | _FIRST_COPY | _LAST_COPY
 
-
-@dataclass
-class _P4:
-    """Four-momenta of one particle per event, as numpy arrays (GeV)."""
-
-    px: np.ndarray
-    py: np.ndarray
-    pz: np.ndarray
-    e: np.ndarray
-
-    @classmethod
-    def from_pt_y_phi(cls, pt, rapidity, phi, mass) -> _P4:
-        mt = np.sqrt(pt**2 + mass**2)
-        return cls(
-            pt * np.cos(phi), pt * np.sin(phi), mt * np.sinh(rapidity), mt * np.cosh(rapidity)
-        )
-
-    @property
-    def pt(self) -> np.ndarray:
-        return np.hypot(self.px, self.py)
-
-    @property
-    def eta(self) -> np.ndarray:
-        return np.arcsinh(self.pz / self.pt)
-
-    @property
-    def phi(self) -> np.ndarray:
-        return np.arctan2(self.py, self.px)
-
-    def boosted(self, frame: _P4, frame_mass: np.ndarray) -> _P4:
-        """This momentum, given in the rest frame of `frame`, in the lab frame."""
-        bx, by, bz = frame.px / frame.e, frame.py / frame.e, frame.pz / frame.e
-        gamma = frame.e / frame_mass
-        bp = bx * self.px + by * self.py + bz * self.pz
-        # (γ-1)/β² written as γ²/(γ+1): the same, and finite for a parent at rest
-        k = gamma**2 / (gamma + 1) * bp + gamma * self.e
-        return _P4(self.px + k * bx, self.py + k * by, self.pz + k * bz, gamma * (self.e + bp))
+_Momenta = vector.MomentumNumpy4D  # four-momenta, one particle per event
 
 
 # ----------------------------------------------------------------------------------------------
@@ -92,24 +56,43 @@ class _P4:
 # ----------------------------------------------------------------------------------------------
 
 
-def _produced(rng: np.random.Generator, mass: np.ndarray, pt: np.ndarray, width: float) -> _P4:
-    """A produced resonance: given mass and pT, a Gaussian rapidity of `width`, a uniform φ."""
+def _produced(rng: np.random.Generator, mass: np.ndarray, pt: np.ndarray, width: float) -> _Momenta:
+    """A produced resonance: given mass and pT, a Gaussian rapidity of `width`, a uniform φ.
+
+    Example:
+        >>> z = _produced(np.random.default_rng(1), np.array([91.0]), np.array([10.0]), 1.5)
+        >>> z.mass.tolist(), z.pt.tolist()
+        ([91.0], [10.0])
+    """
     n = len(mass)
-    return _P4.from_pt_y_phi(pt, rng.normal(0, width, n), rng.uniform(-np.pi, np.pi, n), mass)
+    rapidity = rng.normal(0, width, n)
+    phi = rng.uniform(-np.pi, np.pi, n)
+    # vector has no rapidity coordinate; pz = mT sinh(y) is the definition of one
+    pz = np.sqrt(pt**2 + mass**2) * np.sinh(rapidity)
+    return vector.array({"pt": pt, "phi": phi, "z": pz, "mass": mass})
 
 
-def _decay(rng: np.random.Generator, parent: _P4, mass, m1, m2) -> tuple[_P4, _P4]:
-    """Isotropic two-body decay of `parent` (of invariant mass `mass`) into masses m1 and m2."""
-    n = len(parent.e)
+def _decay(rng: np.random.Generator, parent: _Momenta, m1, m2) -> tuple[_Momenta, _Momenta]:
+    """Isotropic two-body decay of `parent` into masses m1 and m2 (scalars or per event).
+
+    Example:
+        >>> z = _produced(np.random.default_rng(1), np.array([91.0]), np.array([10.0]), 1.5)
+        >>> a, b = _decay(np.random.default_rng(2), z, 0.1, 0.1)
+        >>> np.allclose((a + b).mass, 91.0), np.allclose((a + b).pt, 10.0)
+        (True, True)
+    """
+    n = len(parent)
+    mass = parent.mass
     m1, m2 = np.broadcast_to(m1, (n,)), np.broadcast_to(m2, (n,))
     p = np.sqrt(np.maximum((mass**2 - (m1 + m2) ** 2) * (mass**2 - (m1 - m2) ** 2), 0)) / (2 * mass)
     cos_theta = rng.uniform(-1, 1, n)
-    sin_theta = np.sqrt(1 - cos_theta**2)
     phi = rng.uniform(-np.pi, np.pi, n)
+    sin_theta = np.sqrt(1 - cos_theta**2)
     px, py, pz = p * sin_theta * np.cos(phi), p * sin_theta * np.sin(phi), p * cos_theta
-    first = _P4(px, py, pz, np.sqrt(p**2 + m1**2))
-    second = _P4(-px, -py, -pz, np.sqrt(p**2 + m2**2))
-    return first.boosted(parent, mass), second.boosted(parent, mass)
+    # back to back in the parent's rest frame, then boosted into the lab
+    first = vector.array({"px": px, "py": py, "pz": pz, "mass": m1})
+    second = vector.array({"px": -px, "py": -py, "pz": -pz, "mass": m2})
+    return first.boost_p4(parent), second.boost_p4(parent)
 
 
 def _breit_wigner(rng, n: int, mass: float, width: float, lo: float, hi: float) -> np.ndarray:
@@ -148,7 +131,7 @@ class _GenRecord:
     Example:
         >>> gen = _GenRecord(1)
         >>> z = _produced(np.random.default_rng(1), np.array([91.0]), np.array([5.0]), 1.0)
-        >>> gen.add(z, 91.0, 23, 62, 0, mother=-1)
+        >>> gen.add(z, 23, 62, 0, mother=-1)
         0
         >>> gen.objects()["mass"].tolist()
         [[91.0]]
@@ -158,7 +141,7 @@ class _GenRecord:
         self.n = n
         self._rows: list[dict[str, np.ndarray]] = []
 
-    def add(self, p4: _P4, mass, pdg_id, status, flags, mother: int) -> int:
+    def add(self, p4: _Momenta, pdg_id, status, flags, mother: int) -> int:
         """Append one particle per event; returns its slot (the index daughters refer to)."""
         pdg_id = np.broadcast_to(pdg_id, (self.n,))
         self._rows.append(
@@ -166,7 +149,7 @@ class _GenRecord:
                 "pt": p4.pt,
                 "eta": p4.eta,
                 "phi": p4.phi,
-                "mass": _stored_gen_mass(pdg_id, np.broadcast_to(mass, (self.n,))),
+                "mass": _stored_gen_mass(pdg_id, p4.mass),
                 "pdgId": pdg_id,
                 "status": np.broadcast_to(status, (self.n,)),
                 "statusFlags": np.broadcast_to(flags, (self.n,)),
@@ -189,12 +172,12 @@ def _stored_gen_mass(pdg_id: np.ndarray, mass: np.ndarray) -> np.ndarray:
     return np.where(keep, mass, 0.0)
 
 
-def _add_dilepton(gen: _GenRecord, rng, parent: _P4, mass, flavour, mother: int, flags) -> None:
+def _add_dilepton(gen: _GenRecord, rng, parent: _Momenta, flavour, mother: int, flags) -> None:
     """Decay `parent` to ℓ⁻ℓ⁺ of `flavour` (11 or 13, per event) and record the leptons."""
     lepton_mass = np.where(flavour == 13, MUON_MASS, ELECTRON_MASS)
-    minus, plus = _decay(rng, parent, mass, lepton_mass, lepton_mass)
-    gen.add(minus, lepton_mass, flavour, 1, flags, mother)
-    gen.add(plus, lepton_mass, -flavour, 1, flags, mother)
+    minus, plus = _decay(rng, parent, lepton_mass, lepton_mass)
+    gen.add(minus, flavour, 1, flags, mother)
+    gen.add(plus, -flavour, 1, flags, mother)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -240,11 +223,9 @@ def _drell_yan(rng, n: int, flavour: int, resonances, continuum) -> Objects:
     parent = _produced(rng, mass, pt, 1.5)
     hadron = pdg_id != 23
     gen = _GenRecord(n)
-    gen.add(
-        parent, mass, pdg_id, np.where(hadron, 2, 62), np.where(hadron, _FROM_HADRON, _HARD), -1
-    )
+    gen.add(parent, pdg_id, np.where(hadron, 2, 62), np.where(hadron, _FROM_HADRON, _HARD), -1)
     lepton_flags = np.where(hadron, _FROM_HADRON, _HARD)
-    _add_dilepton(gen, rng, parent, mass, np.full(n, flavour), 0, lepton_flags)
+    _add_dilepton(gen, rng, parent, np.full(n, flavour), 0, lepton_flags)
     return gen.objects()
 
 
@@ -298,13 +279,13 @@ def zz_to_4l(rng: np.random.Generator, n: int) -> Objects:
     m2[single] = np.exp(rng.uniform(np.log(4), np.log(30), int(single.sum())))
     m1[single] = (m4l[single] - m2[single]) * rng.uniform(0.55, 0.97, int(single.sum()))
     system = _produced(rng, m4l, rng.gamma(2.0, 12.0, n), 1.5)
-    z1, z2 = _decay(rng, system, m4l, m1, m2)
+    z1, z2 = _decay(rng, system, m1, m2)
     f1, f2 = _four_lepton_flavours(rng, n, (0.23, 0.23, 0.54))
     gen = _GenRecord(n)
-    gen.add(z1, m1, 23, 62, _HARD, -1)
-    gen.add(z2, m2, 23, 62, _HARD, -1)
-    _add_dilepton(gen, rng, z1, m1, f1, 0, _HARD)
-    _add_dilepton(gen, rng, z2, m2, f2, 1, _HARD)
+    gen.add(z1, 23, 62, _HARD, -1)
+    gen.add(z2, 23, 62, _HARD, -1)
+    _add_dilepton(gen, rng, z1, f1, 0, _HARD)
+    _add_dilepton(gen, rng, z2, f2, 1, _HARD)
     return gen.objects()
 
 
@@ -319,20 +300,19 @@ def higgs_to_4l(rng: np.random.Generator, n: int) -> Objects:
     # Z2 takes what is left above 12 GeV, most often close to the kinematic limit
     room = _HIGGS_MASS - m1 - 12.5
     m2 = 12 + room * rng.beta(2.5, 1.0, n)
-    higgs_mass = np.full(n, _HIGGS_MASS)
-    higgs = _produced(rng, higgs_mass, rng.gamma(1.6, 15.0, n), 1.8)
-    z1, z2 = _decay(rng, higgs, higgs_mass, m1, m2)
+    higgs = _produced(rng, np.full(n, _HIGGS_MASS), rng.gamma(1.6, 15.0, n), 1.8)
+    z1, z2 = _decay(rng, higgs, m1, m2)
     f1, f2 = _four_lepton_flavours(rng, n, (0.25, 0.25, 0.5))
     gen = _GenRecord(n)
-    gen.add(higgs, higgs_mass, 25, 62, _HARD, -1)
-    gen.add(z1, m1, 23, 22, _HARD, 0)
-    gen.add(z2, m2, 23, 22, _HARD, 0)
-    _add_dilepton(gen, rng, z1, m1, f1, 1, _HARD)
-    _add_dilepton(gen, rng, z2, m2, f2, 2, _HARD)
+    gen.add(higgs, 25, 62, _HARD, -1)
+    gen.add(z1, 23, 22, _HARD, 0)
+    gen.add(z2, 23, 22, _HARD, 0)
+    _add_dilepton(gen, rng, z1, f1, 1, _HARD)
+    _add_dilepton(gen, rng, z2, f2, 2, _HARD)
     return gen.objects()
 
 
-def _add_w_decay(gen: _GenRecord, rng, w: _P4, mass, charge: int, leptonic, mother: int) -> None:
+def _add_w_decay(gen: _GenRecord, rng, w: _Momenta, charge: int, leptonic, mother: int) -> None:
     """W → ℓν (e or μ) where `leptonic`, else W → qq̄′ (ud̄ or cs̄)."""
     n = gen.n
     lepton = np.where(rng.random(n) < 0.5, 11, 13)
@@ -350,9 +330,9 @@ def _add_w_decay(gen: _GenRecord, rng, w: _P4, mass, charge: int, leptonic, moth
         )
         for p in (first, second)
     ]
-    d1, d2 = _decay(rng, w, mass, masses[0], masses[1])
-    for p4, pdg, m in ((d1, first, masses[0]), (d2, second, masses[1])):
-        gen.add(p4, m, pdg, np.where(np.abs(pdg) <= 5, 23, 1), _HARD, mother)
+    d1, d2 = _decay(rng, w, masses[0], masses[1])
+    for p4, pdg in ((d1, first), (d2, second)):
+        gen.add(p4, pdg, np.where(np.abs(pdg) <= 5, 23, 1), _HARD, mother)
 
 
 def ttbar(rng: np.random.Generator, n: int) -> Objects:
@@ -368,23 +348,23 @@ def ttbar(rng: np.random.Generator, n: int) -> Objects:
     m_tbar = _breit_wigner(rng, n, _TOP_MASS, _TOP_WIDTH, 160, 185)
     m_tt = m_t + m_tbar + rng.gamma(1.6, 70.0, n)
     system = _produced(rng, m_tt, rng.gamma(1.3, 25.0, n), 0.9)
-    top, antitop = _decay(rng, system, m_tt, m_t, m_tbar)
+    top, antitop = _decay(rng, system, m_t, m_tbar)
     m_wp = _breit_wigner(rng, n, _W_MASS, _W_WIDTH, 65, 95)
     m_wm = _breit_wigner(rng, n, _W_MASS, _W_WIDTH, 65, 95)
-    w_plus, b = _decay(rng, top, m_t, m_wp, _B_MASS)
-    w_minus, bbar = _decay(rng, antitop, m_tbar, m_wm, _B_MASS)
+    w_plus, b = _decay(rng, top, m_wp, _B_MASS)
+    w_minus, bbar = _decay(rng, antitop, m_wm, _B_MASS)
     dileptonic = rng.random(n) < 0.35
     plus_leptonic = dileptonic | (rng.random(n) < 0.5)
     minus_leptonic = dileptonic | ~plus_leptonic
     gen = _GenRecord(n)
-    gen.add(top, m_t, 6, 62, _HARD, -1)
-    gen.add(antitop, m_tbar, -6, 62, _HARD, -1)
-    gen.add(w_plus, m_wp, 24, 22, _HARD, 0)
-    gen.add(b, _B_MASS, 5, 23, _HARD, 0)
-    gen.add(w_minus, m_wm, -24, 22, _HARD, 1)
-    gen.add(bbar, _B_MASS, -5, 23, _HARD, 1)
-    _add_w_decay(gen, rng, w_plus, m_wp, +1, plus_leptonic, 2)
-    _add_w_decay(gen, rng, w_minus, m_wm, -1, minus_leptonic, 4)
+    gen.add(top, 6, 62, _HARD, -1)
+    gen.add(antitop, -6, 62, _HARD, -1)
+    gen.add(w_plus, 24, 22, _HARD, 0)
+    gen.add(b, 5, 23, _HARD, 0)
+    gen.add(w_minus, -24, 22, _HARD, 1)
+    gen.add(bbar, -5, 23, _HARD, 1)
+    _add_w_decay(gen, rng, w_plus, +1, plus_leptonic, 2)
+    _add_w_decay(gen, rng, w_minus, -1, minus_leptonic, 4)
     return gen.objects()
 
 

@@ -33,7 +33,7 @@ from .simulation import PROCESSES
 __all__ = ["demo_samples", "generate"]
 
 # Bumped whenever the generated content changes, so that `demo_samples` regenerates old files.
-_GENERATOR_VERSION = 2
+_GENERATOR_VERSION = 3
 # The key of the TObjString in every generated file that records how it was made.
 _RECORD_KEY = "opencoffea_sample"
 
