@@ -15,6 +15,7 @@ Example:
 from __future__ import annotations
 
 import zlib
+from typing import TypeAlias
 
 import awkward as ak
 import numpy as np
@@ -25,7 +26,7 @@ from .simulation import Block, simulate
 
 __all__ = ["BLOCK", "Array", "block_columns"]
 
-Array = np.ndarray | ak.Array
+Array: TypeAlias = np.ndarray | ak.Array
 """A branch's values: numpy for a flat branch, awkward for a jagged one (``var * float32``)."""
 
 BLOCK = 10_000

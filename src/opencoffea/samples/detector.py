@@ -257,7 +257,7 @@ def _nonprompt_leptons(rng, n: int, counts: np.ndarray, jets: Objects, eta_max: 
     width = 2
     shape = (n, width)
     hardest = np.argmax(np.where(jets.mask, jets["pt"], -np.inf), axis=1)[:, None]
-    has_jet = jets.mask.any(axis=1)[:, None]
+    has_jet = jets.mask.any(axis=1, keepdims=True)
     eta0 = np.where(
         has_jet, np.take_along_axis(jets["eta"], hardest, 1), rng.uniform(-2, 2, (n, 1))
     )

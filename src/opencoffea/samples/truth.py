@@ -69,7 +69,7 @@ def _produced(rng: np.random.Generator, mass: np.ndarray, pt: np.ndarray, width:
     phi = rng.uniform(-np.pi, np.pi, n)
     # vector has no rapidity coordinate; pz = mT sinh(y) is the definition of one
     pz = np.sqrt(pt**2 + mass**2) * np.sinh(rapidity)
-    return vector.array({"pt": pt, "phi": phi, "z": pz, "mass": mass})
+    return vector.MomentumNumpy4D({"pt": pt, "phi": phi, "z": pz, "mass": mass})
 
 
 def _decay(rng: np.random.Generator, parent: _Momenta, m1, m2) -> tuple[_Momenta, _Momenta]:
@@ -90,8 +90,8 @@ def _decay(rng: np.random.Generator, parent: _Momenta, m1, m2) -> tuple[_Momenta
     sin_theta = np.sqrt(1 - cos_theta**2)
     px, py, pz = p * sin_theta * np.cos(phi), p * sin_theta * np.sin(phi), p * cos_theta
     # back to back in the parent's rest frame, then boosted into the lab
-    first = vector.array({"px": px, "py": py, "pz": pz, "mass": m1})
-    second = vector.array({"px": -px, "py": -py, "pz": -pz, "mass": m2})
+    first = vector.MomentumNumpy4D({"px": px, "py": py, "pz": pz, "mass": m1})
+    second = vector.MomentumNumpy4D({"px": -px, "py": -py, "pz": -pz, "mass": m2})
     return first.boost_p4(parent), second.boost_p4(parent)
 
 

@@ -124,7 +124,10 @@ def demo_samples(
         ['dimuon_data', 'dy_mumu']
     """
     directory = pathlib.Path(directory)
-    wanted = {"dimuon_data": ("dy_mumu", "data"), "dy_mumu": ("dy_mumu", "mc")}
+    wanted: dict[str, tuple[str, Literal["mc", "data"]]] = {
+        "dimuon_data": ("dy_mumu", "data"),
+        "dy_mumu": ("dy_mumu", "mc"),
+    }
     paths = {}
     for name, (process, kind) in wanted.items():
         path = directory / f"{name}.root"
@@ -261,7 +264,7 @@ def _concatenate(arrays: list[Array]) -> Array:
         return np.concatenate(arrays)
     offsets, contents, total = [np.zeros(1, np.int64)], [], 0
     for array in arrays:
-        layout = array.layout
+        layout = ak.to_layout(array)
         starts = np.asarray(layout.offsets)
         contents.append(np.asarray(layout.content.data)[starts[0] : starts[-1]])
         offsets.append(starts[1:] - starts[0] + total)
