@@ -12,8 +12,7 @@ import pytest
 import uproot
 from coffea.nanoevents import NanoAODSchema, NanoEventsFactory
 
-from opencoffea import samples
-from opencoffea.samples import PROCESSES, demo_samples, generate
+from opencoffea.samples import PROCESSES, demo_samples, generate, writing
 
 from .conftest import real_file
 
@@ -362,7 +361,7 @@ def test_an_interrupted_run_leaves_no_file_behind(tmp_path, monkeypatch):
     def failing(*args):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(samples, "_block_columns", failing)
+    monkeypatch.setattr(writing, "block_columns", failing)
     with pytest.raises(RuntimeError, match="disk full"):
         generate("dy_mumu", tmp_path / "x.root", 10)
     assert list(tmp_path.iterdir()) == []
