@@ -64,15 +64,19 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import awkward as ak
 import numpy as np
+from correctionlib.highlevel import CompoundCorrection, Correction
 
 from ..errors import CorrectionError
 from .payloads import correction, evaluate, load_payload
 from .scalefactors import WeightVariation, inputs_for, scale_factor_weight
 from .seeds import object_gaussian
+
+if TYPE_CHECKING:
+    from ..events import NanoEvents
 
 __all__ = [
     "EnergyCorrection",
@@ -138,7 +142,7 @@ _VALUE_TYPES = {
 
 
 def egamma_energy(
-    events: ak.Array,
+    events: NanoEvents,
     collection: str = "Electron",
     *,
     payload: str | os.PathLike | None = None,
@@ -181,7 +185,7 @@ def egamma_energy(
     return EnergyCorrection(collection, scale_data(events, payload, scale_key, collection))
 
 
-def variations_from_branches(events: ak.Array, collection: str = "Electron") -> EnergyCorrection:
+def variations_from_branches(events: NanoEvents, collection: str = "Electron") -> EnergyCorrection:
     """The stored scale and smearing variations of a Run 2 NanoAOD, corrections already in.
 
     The nominal is the collection as stored. For simulation, ``<collection>_scale`` and
@@ -222,7 +226,7 @@ def variations_from_branches(events: ak.Array, collection: str = "Electron") -> 
 
 
 def scale_data(
-    events: ak.Array,
+    events: NanoEvents,
     payload: str | os.PathLike,
     key: str,
     collection: str = "Electron",
@@ -243,7 +247,7 @@ def scale_data(
 
 
 def smear_mc(
-    events: ak.Array,
+    events: NanoEvents,
     payload: str | os.PathLike,
     smear_key: str,
     *,
@@ -363,7 +367,14 @@ _TWICE = (
 )
 
 
-def _egm_weight(objects, payload, key, working_point, year, prefix) -> WeightVariation:
+def _egm_weight(
+    objects: ak.Array,
+    payload: str | os.PathLike,
+    key: str,
+    working_point: str,
+    year: str | None,
+    prefix: str,
+) -> WeightVariation:
     inputs: dict[str, Any] = {
         "WorkingPoint": working_point,
         "eta": lambda: supercluster_eta(objects),
@@ -379,11 +390,11 @@ def _applied_in_file(objects: ak.Array) -> bool:
     return "eCorr" in objects.fields
 
 
-def _is_simulation(events: ak.Array) -> bool:
+def _is_simulation(events: NanoEvents) -> bool:
     return "genWeight" in events.fields
 
 
-def _require_data(events: ak.Array, what: str) -> None:
+def _require_data(events: NanoEvents, what: str) -> None:
     if _is_simulation(events):
         raise CorrectionError(
             f"{what} is for data, and these events are simulated (they have genWeight): "
@@ -391,7 +402,7 @@ def _require_data(events: ak.Array, what: str) -> None:
         )
 
 
-def _require_simulation(events: ak.Array, what: str) -> None:
+def _require_simulation(events: NanoEvents, what: str) -> None:
     if not _is_simulation(events):
         raise CorrectionError(
             f"{what} is for simulation, and these events are data (no genWeight): "
@@ -399,14 +410,14 @@ def _require_simulation(events: ak.Array, what: str) -> None:
         )
 
 
-def _uncorrected(events: ak.Array, collection: str) -> ak.Array:
+def _uncorrected(events: NanoEvents, collection: str) -> ak.Array:
     objects = events[collection]
     if _applied_in_file(objects):
         raise CorrectionError(_TWICE.format(collection=collection))
     return objects
 
 
-def _energy_inputs(events: ak.Array, objects: ak.Array) -> dict[str, Callable[[], Any]]:
+def _energy_inputs(events: NanoEvents, objects: ak.Array) -> dict[str, Callable[[], Any]]:
     """What a Run 3 EGM payload may declare, by name, as functions (read only if declared)."""
 
     def sc_eta() -> ak.Array:
@@ -425,7 +436,7 @@ def _energy_inputs(events: ak.Array, objects: ak.Array) -> dict[str, Callable[[]
     }
 
 
-def _value_type(corr: Any) -> tuple[str, dict[str, str]]:
+def _value_type(corr: Correction | CompoundCorrection) -> tuple[str, dict[str, str]]:
     """The string input of a Run 3 EGM correction and the keys its family uses."""
     strings = [inp.name for inp in corr.inputs if inp.type == "string"]
     for name in strings:
@@ -437,7 +448,9 @@ def _value_type(corr: Any) -> tuple[str, dict[str, str]]:
     )
 
 
-def _at(corr: Any, role: str, available: dict[str, Callable[[], Any]]) -> ak.Array:
+def _at(
+    corr: Correction | CompoundCorrection, role: str, available: dict[str, Callable[[], Any]]
+) -> ak.Array:
     """A correction evaluated for one role (``"scale"``, ``"escale"``, ``"smear"``…)."""
     name, keys = _value_type(corr)
     values = inputs_for(corr, {**available, name: keys[role]})

@@ -43,6 +43,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import awkward as ak
 import numpy as np
@@ -50,7 +51,10 @@ import numpy as np
 from ..errors import CorrectionError
 from ..jetkeys import L1
 from ..util import NOMINAL
-from .jets import JetCorrections, correct_jets, jec_factor
+from .jets import CorrectedJets, JetCorrections, correct_jets, jec_factor
+
+if TYPE_CHECKING:
+    from ..events import NanoEvents
 
 __all__ = [
     "TYPE1_MAX_EM_FRACTION",
@@ -73,7 +77,7 @@ UNCLUSTERED = ("unclustEnUp", "unclustEnDown")
 _LOW_PT_JETS = "CorrT1METJet"
 
 
-def met_names(events: ak.Array, jme: JetCorrections) -> tuple[str, str]:
+def met_names(events: NanoEvents, jme: JetCorrections) -> tuple[str, str]:
     """The MET collection of these jets and its raw counterpart, as the file names them.
 
     Example:
@@ -94,7 +98,7 @@ def met_names(events: ak.Array, jme: JetCorrections) -> tuple[str, str]:
 
 
 def type1_met(
-    events: ak.Array,
+    events: NanoEvents,
     jets: Mapping[str, ak.Array],
     jme: JetCorrections,
     *,
@@ -146,7 +150,7 @@ def type1_met(
     }
 
 
-def with_met(events: ak.Array, met: ak.Array, jme: JetCorrections) -> ak.Array:
+def with_met(events: NanoEvents, met: ak.Array, jme: JetCorrections) -> NanoEvents:
     """``events`` with the type-1 MET in its MET collection (``MET``, ``PFMET``, ``PuppiMET``).
 
     Only ``pt`` and ``phi`` change; the collection's other fields (``sumEt``, the
@@ -183,7 +187,7 @@ def _in_stored_order(jets: ak.Array, values: ak.Array, start: np.ndarray) -> np.
 
 
 def _type1_shifts(
-    events: ak.Array,
+    events: NanoEvents,
     variations: Mapping[str, ak.Array],
     names: list[str],
     jme: JetCorrections,
@@ -196,8 +200,8 @@ def _type1_shifts(
     """
     if not variations:
         return {}
-    flat = getattr(variations, "in_file_order", None)
-    if flat is not None and all(f"pt:{name}" in flat for name in names):
+    flat = variations.in_file_order if isinstance(variations, CorrectedJets) else {}
+    if isinstance(variations, CorrectedJets) and all(f"pt:{name}" in flat for name in names):
         # correct_jets kept the numbers in the file's order: read them as they are
         first = events[variations.collection]
         counts = ak.to_numpy(ak.num(first, axis=1))
@@ -234,7 +238,7 @@ def _type1_shifts(
     # the muon-subtracted jet's own direction where the file keeps it (v15)
     dphi = stored("muonSubtrDeltaPhi") if "muonSubtrDeltaPhi" in first.fields else 0.0
     phi_no_muon = phi + dphi
-    if "pt_l1" in first.fields or "pt_l1" in (flat or {}):  # from the compound's first level
+    if "pt_l1" in first.fields or "pt_l1" in flat:  # from the compound's first level
         pt_l1 = stored("pt_l1")
     else:
         l1 = jec_factor(events, first, jme, is_data=is_data, raw_pt=first.pt_raw, level=L1)

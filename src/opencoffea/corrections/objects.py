@@ -19,9 +19,14 @@ Example:
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import awkward as ak
 
 from ..errors import CorrectionError
+
+if TYPE_CHECKING:
+    from ..events import NanoEvents
 
 __all__ = ["with_collection"]
 
@@ -29,12 +34,12 @@ _ORIGINAL = "@original_array"
 
 
 def with_collection(
-    events: ak.Array,
+    events: NanoEvents,
     name: str,
     objects: ak.Array,
     *,
     in_file_order: ak.Array | None = None,
-) -> ak.Array:
+) -> NanoEvents:
     """``events`` with collection ``name`` replaced by ``objects``, cross-references kept.
 
     ``in_file_order`` is the same objects in the order of the file, where they were

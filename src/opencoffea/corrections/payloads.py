@@ -28,7 +28,7 @@ from typing import Any
 import awkward as ak
 import correctionlib
 import numpy as np
-from correctionlib.highlevel import open_auto
+from correctionlib.highlevel import CompoundCorrection, Correction, open_auto
 
 from ..errors import CorrectionError
 from ..util import did_you_mean
@@ -103,7 +103,7 @@ def compound_stack(path: str | os.PathLike, key: str) -> list[str] | None:
     return None
 
 
-def correction(cset: correctionlib.CorrectionSet, key: str) -> Any:
+def correction(cset: correctionlib.CorrectionSet, key: str) -> Correction | CompoundCorrection:
     """A correction or compound correction of a set by name, with a clear error if absent."""
     # membership through keys(): CorrectionSet's own ``in`` raises for an absent key
     if key in set(cset.keys()):
@@ -114,7 +114,7 @@ def correction(cset: correctionlib.CorrectionSet, key: str) -> Any:
     raise CorrectionError(f"no correction {key!r} in the payload" + did_you_mean(key, names, n=3))
 
 
-def evaluate(corr: Any, **inputs: Any) -> Any:
+def evaluate(corr: Correction | CompoundCorrection, **inputs: Any) -> Any:
     """Evaluate a correction with inputs given by name; jagged arrays keep their structure.
 
     Numbers, strings and numpy arrays are passed as they are; an awkward array is flattened

@@ -16,17 +16,19 @@ Example:
 from __future__ import annotations
 
 import os
-
-import awkward as ak
+from typing import TYPE_CHECKING
 
 from ..errors import CorrectionError
 from .scalefactors import WeightVariation, scale_factor_weight
+
+if TYPE_CHECKING:
+    from ..events import NanoEvents
 
 __all__ = ["pileup_weight"]
 
 
 def pileup_weight(
-    events: ak.Array,
+    events: NanoEvents,
     payload: str | os.PathLike,
     key: str,
     *,

@@ -39,6 +39,7 @@ from typing import Any
 
 import awkward as ak
 import numpy as np
+from correctionlib.highlevel import CompoundCorrection, Correction
 
 from ..errors import CorrectionError
 from ..util import did_you_mean
@@ -157,7 +158,7 @@ def scale_factor_weight(
     corr = correction(load_payload(payload), key)
     node = _correction_node(payload, key)
     categories = _category_keys(node)
-    systematic = _systematic_input(corr, categories)
+    systematic, nominal = _systematic_input(corr, categories)
     given = dict(inputs)
     for inp in corr.inputs:
         if inp.type == "string" and inp.name != systematic:
@@ -165,21 +166,15 @@ def scale_factor_weight(
     fixed = {k: v for k, v in given.items() if isinstance(v, str)}
     values = _clamped(corr, inputs_for(corr, {**given, systematic: ""}), node, fixed)
     keys = categories.get(systematic, set())
-    nominal, up, down = (_first(options, keys) for options in (_NOMINAL, _UP, _DOWN))
+    up, down = _first(_UP, keys), _first(_DOWN, keys)
 
     def at(value: str) -> Any:
         return evaluate(corr, **{**values, systematic: value})
 
-    note = None
     if up is None or down is None:
         note = f"{key}: {systematic} has no up/down keys (it has {sorted(keys)})"
-    return product_weight(
-        name or key,
-        at(nominal),
-        None if note else at(up),
-        None if note else at(down),
-        note,
-    )
+        return product_weight(name or key, at(nominal), note=note)
+    return product_weight(name or key, at(nominal), at(up), at(down))
 
 
 def muon_weight(
@@ -214,7 +209,9 @@ def muon_weight(
 # ------------------------------------------------------------------------------ declared inputs
 
 
-def inputs_for(corr: Any, available: Mapping[str, Any]) -> dict[str, Any]:
+def inputs_for(
+    corr: Correction | CompoundCorrection, available: Mapping[str, Any]
+) -> dict[str, Any]:
     """The values of a correction's declared inputs, picked by name from ``available``.
 
     A value may be a function of no arguments: it is called only if the input is declared.
@@ -244,21 +241,27 @@ def _as_type(value: Any, dtype: type) -> Any:
     return np.asarray(value, dtype=dtype)
 
 
-def _systematic_input(corr: Any, categories: dict[str, set]) -> str:
+def _systematic_input(
+    corr: Correction | CompoundCorrection, categories: dict[str, set[Any]]
+) -> tuple[str, str]:
+    """The string input that selects the systematic, and its nominal key."""
     for inp in corr.inputs:
-        if inp.type == "string" and _first(_NOMINAL, categories.get(inp.name, set())):
-            return inp.name
+        nominal = _first(_NOMINAL, categories.get(inp.name, set()))
+        if inp.type == "string" and nominal is not None:
+            return inp.name, nominal
     raise CorrectionError(
         f"correction {corr.name!r} has no string input with a nominal key "
         f"({' or '.join(map(repr, _NOMINAL))}); its inputs: {[i.name for i in corr.inputs]}"
     )
 
 
-def _first(options: tuple[str, ...], keys: set) -> str | None:
+def _first(options: tuple[str, ...], keys: set[Any]) -> str | None:
     return next((option for option in options if option in keys), None)
 
 
-def _string_value(corr: Any, name: str, value: Any, categories: dict[str, set]) -> str:
+def _string_value(
+    corr: Correction | CompoundCorrection, name: str, value: Any, categories: dict[str, set[Any]]
+) -> str:
     """A string input's value, checked against the payload's keys; a lone key is the default."""
     keys = sorted(k for k in categories.get(name, set()) if isinstance(k, str))
     if value is None:
@@ -307,9 +310,9 @@ def _reachable(node: Any, fixed: Mapping[str, str]) -> Iterator[dict[str, Any]]:
         yield from _reachable(child, fixed)
 
 
-def _category_keys(node: Any) -> dict[str, set]:
+def _category_keys(node: Any) -> dict[str, set[Any]]:
     """Input name → the keys its category nodes have, anywhere in the tree."""
-    keys: dict[str, set] = {}
+    keys: dict[str, set[Any]] = {}
     for each in _reachable(node, {}):
         if each["nodetype"] == "category":
             keys.setdefault(each["input"], set()).update(i["key"] for i in each["content"])
@@ -352,7 +355,12 @@ def _span(edges: Any) -> tuple[float, float]:
     return float(edges[0]), float(edges[-1])  # float() reads "inf" and "-inf" too
 
 
-def _clamped(corr: Any, values: dict[str, Any], node: Any, fixed: Mapping[str, str]) -> dict:
+def _clamped(
+    corr: Correction | CompoundCorrection,
+    values: dict[str, Any],
+    node: Any,
+    fixed: Mapping[str, str],
+) -> dict[str, Any]:
     """The real inputs clipped into the payload's declared range (see the module docstring)."""
     if node is None:
         return values

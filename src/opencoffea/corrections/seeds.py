@@ -9,6 +9,7 @@ two corrections never share their numbers.
 
 Example:
     >>> import numpy as np
+from numpy.typing import ArrayLike
     >>> run, lumi, event, index = [1, 1], [7, 7], [42, 43], [0, 0]
     >>> z = gaussian(*map(np.array, (run, lumi, event, index)), "jer")
     >>> z.shape, bool(z[0] != z[1])
@@ -18,9 +19,14 @@ Example:
 from __future__ import annotations
 
 import zlib
+from typing import TYPE_CHECKING
 
 import awkward as ak
 import numpy as np
+from numpy.typing import ArrayLike
+
+if TYPE_CHECKING:
+    from ..events import NanoEvents
 
 __all__ = ["gaussian", "object_gaussian"]
 
@@ -36,14 +42,18 @@ def _splitmix64(x: np.ndarray) -> np.ndarray:
         return x ^ (x >> np.uint64(31))
 
 
-def _key(run, lumi, event, index, stream: str) -> np.ndarray:
+def _key(
+    run: ArrayLike, lumi: ArrayLike, event: ArrayLike, index: ArrayLike, stream: str
+) -> np.ndarray:
     key = _splitmix64(np.full(np.shape(event), zlib.crc32(stream.encode()), dtype=np.uint64))
     for part in (run, lumi, event, index):
         key = _splitmix64(key ^ np.asarray(part).astype(np.uint64))
     return key
 
 
-def gaussian(run, lumi, event, index, stream: str) -> np.ndarray:
+def gaussian(
+    run: ArrayLike, lumi: ArrayLike, event: ArrayLike, index: ArrayLike, stream: str
+) -> np.ndarray:
     """One standard-normal number per (run, lumi, event, index), for a named stream."""
     key = _key(run, lumi, event, index, stream)
     a, b = _splitmix64(key), _splitmix64(key ^ np.uint64(0xD1B54A32D192ED03))
@@ -53,7 +63,7 @@ def gaussian(run, lumi, event, index, stream: str) -> np.ndarray:
     return np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)
 
 
-def object_gaussian(events: ak.Array, collection: ak.Array, stream: str) -> ak.Array:
+def object_gaussian(events: NanoEvents, collection: ak.Array, stream: str) -> ak.Array:
     """One standard-normal number per object of a jagged collection of ``events``.
 
     The object index is its position in the collection *as stored in the file* (the

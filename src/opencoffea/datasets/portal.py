@@ -342,7 +342,9 @@ class Portal:
 
     # ------------------------------------------------------------------ HTTP
 
-    def open(self, url: str, what: str, headers: dict[str, str] | None = None):
+    def open(
+        self, url: str, what: str, headers: dict[str, str] | None = None
+    ) -> http.client.HTTPResponse:
         """The open answer to ``GET url``, retrying connection errors and HTTP 5xx.
 
         ``what`` names the request in error messages ("record 30555"). Other HTTP errors
@@ -468,17 +470,20 @@ def _record_from(answer: dict[str, Any], indexes: dict[str, Any], recid: int) ->
     inline = [i for i in _as_list(meta.get("_file_indices")) if isinstance(i, dict)]
     for entry in inline:
         listed = entry.get("files")
-        files.extend(_files(listed if listed is not None else indexes.get(entry.get("key"), [])))
+        if listed is None:  # the index's content was fetched apart, by its key
+            listed = indexes.get(str(entry.get("key")), [])
+        files.extend(_files(listed))
     if not inline:
         for name, _uri in _index_entries(meta):
             files.extend(_files(indexes.get(name, [])))
     plain = [f for f in _as_list(meta.get("files") or meta.get("_files")) if not _is_index(f)]
     files.extend(_files(plain))
-    seen: set[str] = set()
-    unique = tuple(f for f in files if not (f.uri in seen or seen.add(f.uri)))
+    first: dict[str, PortalFile] = {}  # by URI: a file listed twice is kept once, where first
+    for file in files:
+        first.setdefault(file.uri, file)
     return Record(
         **{f.name: getattr(summary, f.name) for f in fields(RecordSummary)},
-        files=unique,
+        files=tuple(first.values()),
         validated_runs=_validated_runs(meta),
         cross_section_pb=_cross_section(meta),
     )
@@ -493,8 +498,8 @@ def _summary_from(hit: Any, recid: int | None) -> RecordSummary:
     title = meta.get("title")
     if number is None or not isinstance(title, str):
         raise ValueError(f"no {'recid' if number is None else 'title'} in the metadata")
-    kind_of = meta.get("type") if isinstance(meta.get("type"), dict) else {}
-    distribution = meta.get("distribution") if isinstance(meta.get("distribution"), dict) else {}
+    kind_of = _as_dict(meta.get("type"))
+    distribution = _as_dict(meta.get("distribution"))
     experiments = [str(e) for e in _as_list(meta.get("experiment"))]
     years = sorted({str(y) for y in _as_list(meta.get("date_created")) if y})
     return RecordSummary(
@@ -560,7 +565,7 @@ def _validated_runs(meta: dict[str, Any]) -> tuple[int, ...]:
 def _cross_section(meta: dict[str, Any]) -> float | None:
     """``cross_section.total_value`` in pb (a number or a numeric string), else None."""
     block = meta.get("cross_section")
-    value = block.get("total_value", block.get("value")) if isinstance(block, dict) else block
+    value: Any = block.get("total_value", block.get("value")) if isinstance(block, dict) else block
     try:
         number = float(value)
     except (TypeError, ValueError):
@@ -603,6 +608,10 @@ def _files(entries: Iterable[Any]) -> list[PortalFile]:
         for e in entries
         if isinstance(e, dict) and isinstance(e.get("uri"), str)
     ]
+
+
+def _as_dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _as_list(value: Any) -> list[Any]:

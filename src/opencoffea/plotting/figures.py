@@ -22,6 +22,7 @@ from hist.intervals import poisson_interval
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import is_color_like
 from matplotlib.figure import Figure
+from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from ..config import AnalysisConfig, Plot
@@ -119,11 +120,15 @@ def _figure(
         (groups[g].variances for g in plot.signal), np.zeros_like(stack.values)
     )
     colours = plot_colours(plot)
-    figure = Figure(figsize=(10, 12.5 if plot.ratio else 10), layout="constrained")
+    # The ratio panel sits right under the main one. Made inside the CMS style, whose pads
+    # are the defaults.
+    layout = (
+        ConstrainedLayoutEngine(hspace=0, h_pad=0.02) if plot.ratio else ConstrainedLayoutEngine()
+    )
+    figure = Figure(figsize=(10, 12.5 if plot.ratio else 10), layout=layout)
     FigureCanvasAgg(figure)  # no pyplot: no display needed, no global figure state
     if plot.ratio:
         top, bottom = figure.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": (3, 1)})
-        figure.get_layout_engine().set(hspace=0, h_pad=0.02)
     else:
         top, bottom = figure.subplots(), None
     peak, smallest = _draw_main(top, plot, groups, stack, expected, edges, colours)

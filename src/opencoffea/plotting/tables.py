@@ -142,7 +142,9 @@ def yields(
     h = result.histograms.get(histogram)
     categories = [a for a in list(h.axes)[2:] if isinstance(a, hist.axis.StrCategory)] if h else []
     axis = categories[0].name if categories else None
-    selections = [(c, {axis: c}) for c in (categories[0] if categories else [])]
+    selections: list[tuple[str, dict[str, str]]] = []
+    if categories:
+        selections = [(str(c), {categories[0].name: str(c)}) for c in categories[0]]
     selections.append((COMBINED, {}))
     cells: dict[str, dict[str, Yield]] = {group: {} for group in kinds}
     for column, select in selections:
