@@ -5,7 +5,10 @@ JSON of exactly what it shows.
 Every mistake in the plots is found by :func:`check_plots` before any figure is drawn.
 
 Example:
+    >>> from opencoffea import load_result
     >>> paths = plot_result(load_result("results/dimuon_demo"))  # doctest: +SKIP
+    >>> [path.name for path in paths]  # doctest: +SKIP
+    ['mass.png', 'mass.pdf', 'mass.json']
 """
 
 from __future__ import annotations
@@ -47,7 +50,17 @@ def check_plots(result: Result, config: AnalysisConfig | None = None) -> None:
     half-written figures.
 
     Example:
-        >>> check_plots(load_result("results/higgs4l_demo"))  # doctest: +SKIP
+        >>> from opencoffea import load_result
+        >>> result = load_result("results/higgs4l_demo")  # doctest: +SKIP
+        >>> check_plots(result)  # every plot can be drawn: nothing to say  # doctest: +SKIP
+        >>> plots = {"m4l": Plot(stack=["ZZ"], data="Data", colors={"ZZ": "kAzur"})}
+        >>> check_plots(result, result.config.model_copy(update={"plots": plots}))
+        ... # doctest: +SKIP
+        Traceback (most recent call last):
+        ...
+        opencoffea.errors.PlotError: 2 problems in the plots:
+        plot 'm4l': no dataset of the result is in group 'ZZ'; groups: Data, m_H = 125 GeV, ZZ → 4ℓ
+        plot 'm4l': 'kAzur' (colour of 'ZZ') is not a matplotlib colour or a known ROOT colour name
     """
     config = config or result.config
     members = group_members(result, config)
@@ -79,9 +92,10 @@ def plot_result(
     ``config`` defaults to the result's own; ``directory`` to ``<result>/plots``.
 
     Example:
-        >>> paths = plot_result(load_result("results/dimuon_demo"))  # doctest: +SKIP
-        >>> [p.name for p in paths]  # doctest: +SKIP
-        ['mass.png', 'mass.pdf', 'mass.json']
+        >>> from opencoffea import load_result
+        >>> paths = plot_result(load_result("results/higgs4l_demo"))  # doctest: +SKIP
+        >>> [p.name for p in paths][:4]  # doctest: +SKIP
+        ['m4l.png', 'm4l.pdf', 'm4l.json', 'm4l_4mu.png']
     """
     config = config or result.config
     check_plots(result, config)
