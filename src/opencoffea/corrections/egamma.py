@@ -52,11 +52,11 @@ factor (the energy changes, the direction does not). It is not re-sorted: an obj
 stored index is its identity, for its random number and for cross-references.
 
 Example:
-    >>> corrected = egamma_energy(events, "Electron", payload="electronSS_EtDependent.json.gz",
-    ...     scale_key="EGMScale_Compound_Ele_2022preEE",
-    ...     smear_key="EGMSmearAndSyst_ElePTsplit_2022preEE")  # doctest: +SKIP
-    >>> [v.name for v in corrected.variations]  # doctest: +SKIP
-    ['Electron_smear', 'Electron_scale']
+    >>> corrected = egamma_energy(events, "Electron")  # Run 2 NanoAOD v6: applied in the file
+    >>> ak.all(corrected.nominal.pt == events.Electron.pt)
+    np.True_
+    >>> [(v.name, v.up) for v in corrected.variations]  # v6 stored no shifts
+    [('Electron_scale', None), ('Electron_smear', None)]
 """
 
 from __future__ import annotations
@@ -98,8 +98,12 @@ class ShapeVariation:
     ``up`` and ``down`` are ``None`` when the source is not available; ``note`` says why.
 
     Example:
-        >>> variation.name, variation.up.pt[0].tolist()  # doctest: +SKIP
-        ('Electron_scale', [30.41])
+        >>> scale = egamma_energy(events, "Electron").variations[0]
+        >>> scale.name, scale.up, scale.down
+        ('Electron_scale', None, None)
+        >>> print(scale.note)  # doctest: +NORMALIZE_WHITESPACE
+        Electron_dEscaleUp, Electron_dEscaleDown are not in this file (older NanoAOD releases,
+        v6 among them, did not store them), so there is no scale variation
     """
 
     name: str
@@ -113,8 +117,11 @@ class EnergyCorrection:
     """A collection with its energy corrections applied, and its shape variations.
 
     Example:
-        >>> corrected = egamma_energy(events, "Electron")  # doctest: +SKIP
-        >>> corrected.nominal.pt, [v.name for v in corrected.variations]  # doctest: +SKIP
+        >>> corrected = egamma_energy(events, "Photon")
+        >>> corrected.collection, corrected.nominal.pt[1].tolist()  # as stored
+        ('Photon', [29.791851043701172])
+        >>> [v.name for v in corrected.variations]
+        ['Photon_scale', 'Photon_smear']
     """
 
     collection: str
@@ -162,8 +169,21 @@ def egamma_energy(
     correction.
 
     Example:
-        >>> egamma_energy(events, "Photon").variations[0].note  # doctest: +SKIP
-        'Photon_dEscaleUp, Photon_dEscaleDown are not in this file: ...'
+        >>> egamma_energy(events, "Electron").variations[1].name  # Run 2: stored variations
+        'Electron_smear'
+        >>> from opencoffea.events import describe, events_from, open_file
+        >>> tt = str(testdata / "nanoaod" / "nano_tt_v15.root")  # Run 3 simulation
+        >>> file = open_file(tt)
+        >>> v15 = events_from(file, describe(file, tt))
+        >>> egamma_energy(v15, "Electron")  # doctest: +NORMALIZE_WHITESPACE
+        Traceback (most recent call last):
+        ...
+        opencoffea.errors.CorrectionError: Electron: this NanoAOD has no e/γ scale and smearing
+        applied (no Electron_eCorr, as in Run 3 NanoAOD); give the EGM payload
+        (POG/EGM/<era>/electronSS_EtDependent.json.gz, or photonSS_…) and its keys
+
+        With a payload, simulation is smeared (see :func:`smear_mc`) and data scaled (see
+        :func:`scale_data`).
     """
     if _applied_in_file(events[collection]):
         if payload is not None:
@@ -194,9 +214,12 @@ def variations_from_branches(events: NanoEvents, collection: str = "Electron") -
     and a note. Data gets no variations.
 
     Example:
-        >>> corrected = variations_from_branches(events, "Electron")  # doctest: +SKIP
-        >>> corrected.variations[0].note  # doctest: +SKIP
-        'Electron_dEscaleUp, Electron_dEscaleDown are not in this file: ...'
+        >>> corrected = variations_from_branches(events, "Electron")
+        >>> [(v.name, v.up is None) for v in corrected.variations]
+        [('Electron_scale', True), ('Electron_smear', True)]
+        >>> print(corrected.variations[1].note)  # doctest: +NORMALIZE_WHITESPACE
+        Electron_dEsigmaUp, Electron_dEsigmaDown are not in this file (older NanoAOD releases,
+        v6 among them, did not store them), so there is no smear variation
     """
     objects = events[collection]
     if not _applied_in_file(objects):
@@ -237,8 +260,24 @@ def scale_data(
     declared inputs are filled by name; simulated events are a ``CorrectionError``.
 
     Example:
-        >>> key = "EGMScale_Compound_Ele_2022preEE"
-        >>> electrons = scale_data(events, path, key)  # doctest: +SKIP
+        A payload shaped like EGM's (a scale by run), and two data events:
+
+        >>> import json, pathlib, tempfile
+        >>> by_run = {"nodetype": "binning", "input": "run", "flow": "clamp",
+        ...           "edges": [355000.0, 357000.0, 360000.0], "content": [0.99, 1.01]}
+        >>> scale = {"name": "EGMScale_Ele_2022preEE", "version": 1,
+        ...          "inputs": [{"name": "syst", "type": "string"},
+        ...                     {"name": "run", "type": "real"}],
+        ...          "output": {"name": "scale", "type": "real"},
+        ...          "data": {"nodetype": "category", "input": "syst",
+        ...                   "content": [{"key": "scale", "value": by_run}]}}
+        >>> path = pathlib.Path(tempfile.mkdtemp(), "electronSS_EtDependent.json")
+        >>> _ = path.write_text(json.dumps({"schema_version": 2, "corrections": [scale]}))
+        >>> data = ak.Array({"run": [356000, 358000], "Electron": [
+        ...     [{"pt": 40.0, "eta": 0.5, "mass": 0.0}],
+        ...     [{"pt": 25.0, "eta": -1.2, "mass": 0.0}, {"pt": 12.0, "eta": 2.0, "mass": 0.0}]]})
+        >>> np.round(scale_data(data, path, "EGMScale_Ele_2022preEE").pt, 2).tolist()
+        [[39.6], [25.25, 12.12]]
     """
     _require_data(events, f"the {collection} energy scale")
     objects = _uncorrected(events, collection)
@@ -265,8 +304,26 @@ def smear_mc(
     events are a ``CorrectionError``.
 
     Example:
-        >>> key = "EGMSmearAndSyst_ElePTsplit_2022preEE"
-        >>> corrected = smear_mc(events, path, key)  # doctest: +SKIP
+        A payload shaped like EGM's (σ, δσ and δs, one number each), and Run 3 simulation:
+
+        >>> import json, pathlib, tempfile
+        >>> values = {"smear": 0.02, "esmear": 0.004, "escale": 0.005}
+        >>> smear = {"name": "EGMSmearAndSyst_ElePTsplit_2022preEE", "version": 1,
+        ...          "inputs": [{"name": "syst", "type": "string"}],
+        ...          "output": {"name": "value", "type": "real"},
+        ...          "data": {"nodetype": "category", "input": "syst",
+        ...                   "content": [{"key": k, "value": v} for k, v in values.items()]}}
+        >>> path = pathlib.Path(tempfile.mkdtemp(), "electronSS_EtDependent.json")
+        >>> _ = path.write_text(json.dumps({"schema_version": 2, "corrections": [smear]}))
+        >>> from opencoffea.events import describe, events_from, open_file
+        >>> tt = str(testdata / "nanoaod" / "nano_tt_v15.root")  # Run 3 simulation
+        >>> file = open_file(tt)
+        >>> v15 = events_from(file, describe(file, tt))
+        >>> corrected = smear_mc(v15, path, "EGMSmearAndSyst_ElePTsplit_2022preEE")
+        >>> v15.Electron.pt[8].tolist(), corrected.nominal.pt[8].tolist()
+        ([42.328697204589844, 6.891936302185059], [41.222320157106296, 7.115707900076932])
+        >>> [v.name for v in corrected.variations]
+        ['Electron_smear', 'Electron_scale']
     """
     _require_simulation(events, f"the {collection} energy smearing")
     objects = _uncorrected(events, collection)
@@ -317,9 +374,10 @@ def electron_weight(
     one. Run 3 payloads that also declare ``phi`` get it.
 
     Example:
-        >>> weight = electron_weight(electrons[tight], path, "Tight")  # doctest: +SKIP
-        >>> weight.name, weight.varied  # doctest: +SKIP
-        ('electron_Tight', True)
+        >>> path = corrections_root / "POG/EGM/2016postVFP_UL/electron.json.gz"
+        >>> weight = electron_weight(events.Electron[events.Electron.pt > 20], path, "Tight")
+        >>> weight.name, weight.varied, np.round(weight.nominal[:4], 4)
+        ('electron_Tight', True, array([1.    , 0.9918, 0.9552, 1.    ]))
     """
     return _egm_weight(electrons, payload, key, working_point, year, name or "electron")
 
@@ -336,7 +394,10 @@ def photon_weight(
     """EGM photon identification scale factors as an event weight; see :func:`electron_weight`.
 
     Example:
-        >>> weight = photon_weight(photons[medium], path, "Medium")  # doctest: +SKIP
+        >>> path = corrections_root / "POG/EGM/2016postVFP_UL/photon.json.gz"
+        >>> weight = photon_weight(events.Photon[events.Photon.pt > 20], path, "Medium")
+        >>> weight.name, np.round(weight.nominal[1:4], 4)
+        ('photon_Medium', array([0.9535, 0.9447, 0.9856]))
     """
     return _egm_weight(photons, payload, key, working_point, year, name or "photon")
 
@@ -349,7 +410,10 @@ def supercluster_eta(objects: ak.Array) -> ak.Array:
     primary vertex, the nearest there is).
 
     Example:
-        >>> supercluster_eta(events.Electron)  # doctest: +SKIP
+        >>> events.Electron.eta[2].tolist()
+        [-0.29254150390625, -0.904052734375]
+        >>> supercluster_eta(events.Electron)[2].tolist()  # v6: eta + deltaEtaSC
+        [-0.249908447265625, -0.873046875]
     """
     if "superclusterEta" in objects.fields:
         return objects.superclusterEta

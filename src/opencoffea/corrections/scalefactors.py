@@ -24,9 +24,12 @@ Payloads differ in their signatures, and the code reads what each declares:
   default itself are left to the payload.
 
 Example:
-    >>> weight = muon_weight(muons[tight], "POG/MUO/2016postVFP_UL/muon_Z.json.gz",
-    ...                      "NUM_TightID_DEN_TrackerMuons")  # doctest: +SKIP
-    >>> weight.varied, weight.nominal.shape == weight.ratio("up").shape  # doctest: +SKIP
+    >>> path = corrections_root / "POG/MUO/2016postVFP_UL/muon_Z.json.gz"
+    >>> tight = events.Muon[events.Muon.tightId & (events.Muon.pt > 20)]
+    >>> weight = muon_weight(tight, path, "NUM_TightID_DEN_TrackerMuons")
+    >>> ak.num(tight)[3:7].tolist(), np.round(weight.nominal[3:7], 4)  # 1 without muons
+    ([0, 2, 1, 1], array([1.    , 0.9603, 0.9865, 0.9852]))
+    >>> weight.varied, weight.nominal.shape == weight.ratio("up").shape
     (True, True)
 """
 
@@ -85,7 +88,12 @@ class WeightVariation:
 
     @property
     def varied(self) -> bool:
-        """Whether the weight has an up and a down variation."""
+        """Whether the weight has an up and a down variation.
+
+        Example:
+            >>> WeightVariation("id", np.array([0.98]), note="no up/down keys").varied
+            False
+        """
         return self.up is not None and self.down is not None
 
     def ratio(self, direction: str) -> np.ndarray:
@@ -93,6 +101,16 @@ class WeightVariation:
 
         An event whose nominal weight is zero keeps a zero weight through a ratio whatever
         its value: use the absolute ``up``/``down`` where that matters.
+
+        Example:
+            >>> weight = WeightVariation("id", np.array([0.98, 0.95]), np.array([0.99, 0.97]),
+            ...                          np.array([0.97, 0.93]))
+            >>> weight.ratio("down")
+            array([0.98979592, 0.97894737])
+            >>> WeightVariation("id", np.array([0.98]), note="no up/down keys").ratio("up")
+            Traceback (most recent call last):
+            ...
+            opencoffea.errors.CorrectionError: weight 'id' has no up variation: no up/down keys
         """
         if direction not in ("up", "down"):
             raise ValueError(f"direction must be 'up' or 'down', not {direction!r}")
@@ -152,8 +170,13 @@ def scale_factor_weight(
     clamped into the payload's range where it would otherwise raise.
 
     Example:
-        >>> scale_factor_weight(path, "UL-Electron-ID-SF", {"WorkingPoint": "Tight",
-        ...     "eta": sc_eta, "pt": electrons.pt}, name="electron_id")  # doctest: +SKIP
+        >>> path = corrections_root / "POG/EGM/2016postVFP_UL/electron.json.gz"
+        >>> electrons = events.Electron[events.Electron.pt > 20]
+        >>> inputs = {"WorkingPoint": "Tight", "pt": electrons.pt,
+        ...           "eta": lambda: electrons.eta + electrons.deltaEtaSC}  # read if declared
+        >>> weight = scale_factor_weight(path, "UL-Electron-ID-SF", inputs, name="electron_id")
+        >>> ak.num(electrons)[:4].tolist(), np.round(weight.nominal[:4], 4)  # year filled in
+        ([0, 1, 2, 0], array([1.    , 0.9918, 0.9552, 1.    ]))
     """
     corr = correction(load_payload(payload), key)
     node = _correction_node(payload, key)
@@ -193,8 +216,12 @@ def muon_weight(
     filled). ``year`` defaults to the payload's only one.
 
     Example:
-        >>> weight = muon_weight(muons[tight], path, "NUM_TightRelIso_DEN_TightIDandIPCut",
-        ...                      name="muon_iso")  # doctest: +SKIP
+        >>> path = corrections_root / "POG/MUO/2016postVFP_UL/muon_Z.json.gz"
+        >>> tight = events.Muon[events.Muon.tightId & (events.Muon.pt > 20)]
+        >>> weight = muon_weight(tight, path, "NUM_TightRelIso_DEN_TightIDandIPCut",
+        ...                      name="muon_iso")
+        >>> weight.name, np.round(weight.nominal[3:7], 4)
+        ('muon_iso', array([1.    , 1.0095, 0.9957, 0.9973]))
     """
     inputs: dict[str, Any] = {
         "abseta": lambda: abs(muons.eta),
@@ -218,6 +245,21 @@ def inputs_for(
     Real inputs are made float64 and integer inputs int64, whatever the branch type
     (``seedGain`` is a byte in NanoAOD). A declared input that is not available is a
     :class:`CorrectionError` naming it and what the code can fill.
+
+    Example:
+        >>> path = corrections_root / "POG/MUO/2016postVFP_UL/muon_Z.json.gz"
+        >>> tight_id = correction(load_payload(path), "NUM_TightID_DEN_TrackerMuons")
+        >>> inputs_for(tight_id, {"year": "2016postVFP_UL", "ValType": "sf", "pt": [30, 45],
+        ...                       "abseta": lambda: np.array([0.5, 2.1]), "phi": lambda: 1 / 0})
+        ... # doctest: +NORMALIZE_WHITESPACE
+        {'year': '2016postVFP_UL', 'abseta': array([0.5, 2.1]), 'pt': array([30., 45.]),
+         'ValType': 'sf'}
+        >>> inputs_for(tight_id, {"abseta": 0.5, "pt": 30.0})  # doctest: +NORMALIZE_WHITESPACE
+        Traceback (most recent call last):
+        ...
+        opencoffea.errors.CorrectionError: correction 'NUM_TightID_DEN_TrackerMuons' declares
+        inputs ['year', 'abseta', 'pt', 'ValType']; cannot fill ['year', 'ValType']
+        (known here: ['abseta', 'pt'])
     """
     missing = [inp.name for inp in corr.inputs if inp.name not in available]
     if missing:
@@ -328,8 +370,13 @@ def declared_ranges(node: Any, fixed: Mapping[str, str]) -> dict[str, tuple[floa
     left out: their bins are not in the input's own units.
 
     Example:
-        >>> declared_ranges(node, {"year": "2016postVFP_UL"})  # doctest: +SKIP
-        {'abseta': (0.0, 2.4), 'pt': (15.0, inf)}
+        >>> path = corrections_root / "POG/EGM/2016postVFP_UL/electron.json.gz"
+        >>> corrections = payload_document(path)["corrections"]
+        >>> [sf] = [c for c in corrections if c["name"] == "UL-Electron-ID-SF"]
+        >>> declared_ranges(sf["data"], {"WorkingPoint": "RecoBelow20"})
+        {'eta': (-inf, inf), 'pt': (10.0, 20.0)}
+        >>> declared_ranges(sf["data"], {"WorkingPoint": "Tight"})
+        {'eta': (-inf, inf), 'pt': (10.0, inf)}
     """
     ranges: dict[str, tuple[float, float]] = {}
     transformed = set()

@@ -8,8 +8,6 @@ hashing of those integers, then Box–Muller. ``stream`` names the use ("jer", "
 two corrections never share their numbers.
 
 Example:
-    >>> import numpy as np
-from numpy.typing import ArrayLike
     >>> run, lumi, event, index = [1, 1], [7, 7], [42, 43], [0, 0]
     >>> z = gaussian(*map(np.array, (run, lumi, event, index)), "jer")
     >>> z.shape, bool(z[0] != z[1])
@@ -54,7 +52,16 @@ def _key(
 def gaussian(
     run: ArrayLike, lumi: ArrayLike, event: ArrayLike, index: ArrayLike, stream: str
 ) -> np.ndarray:
-    """One standard-normal number per (run, lumi, event, index), for a named stream."""
+    """One standard-normal number per (run, lumi, event, index), for a named stream.
+
+    Example:
+        >>> gaussian([1, 1], [7, 7], [42, 43], [0, 0], "jer")
+        array([0.5459867 , 1.48036097])
+        >>> gaussian([1], [7], [42], [0], "jer")  # the same object: the same number, always
+        array([0.5459867])
+        >>> gaussian([1], [7], [42], [0], "egamma")  # another use: another number
+        array([-0.24224383])
+    """
     key = _key(run, lumi, event, index, stream)
     a, b = _splitmix64(key), _splitmix64(key ^ np.uint64(0xD1B54A32D192ED03))
     # 53-bit uniforms in (0, 1]: the first must not be 0 for the logarithm
@@ -69,6 +76,15 @@ def object_gaussian(events: NanoEvents, collection: ak.Array, stream: str) -> ak
     The object index is its position in the collection *as stored in the file* (the
     collection must not be re-sorted or filtered before this call), so a jet keeps its
     number whatever the chunk it is read in.
+
+    Example:
+        >>> z = object_gaussian(events, events.Jet, "jer")
+        >>> np.round(z[:2], 3).tolist()  # one number per jet  # doctest: +NORMALIZE_WHITESPACE
+        [[0.608, -0.957, 0.13, -0.351, -1.336],
+         [2.304, 0.811, 1.018, -2.039, 0.679, -0.617, 0.514, 0.277]]
+        >>> chunk = events[10:20]  # another chunking of the same events: the same numbers
+        >>> ak.all(object_gaussian(chunk, chunk.Jet, "jer") == z[10:20])
+        np.True_
     """
     counts = ak.to_numpy(ak.num(collection, axis=1))
     index = ak.to_numpy(ak.flatten(ak.local_index(collection, axis=1)))
