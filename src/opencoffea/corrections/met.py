@@ -35,7 +35,7 @@ difference of ``<MET>_ptUnclusteredUp/Down``, ``phiUnclustered...`` to the store
 Example:
     >>> from opencoffea.corrections.jets import JetCorrections, jet_variations
     >>> jme = JetCorrections(
-    ...     payload=corrections_root / "POG/JME/2016postVFP_UL/jet_jerc.json.gz",
+    ...     payload=str(corrections_root / "POG/JME/2016postVFP_UL/jet_jerc.json.gz"),
     ...     mc_jec="Summer19UL16_V7_MC_L1L2L3Res_AK4PFchs",
     ...     uncertainty="Summer19UL16_V7_MC_{source}_AK4PFchs",
     ...     jer_resolution="Summer20UL16_JRV3_MC_PtResolution_AK4PFchs",
@@ -94,8 +94,10 @@ def met_names(events: NanoEvents, jme: JetCorrections) -> tuple[str, str]:
     Example:
         >>> from opencoffea.corrections.jets import JetCorrections
         >>> from opencoffea.events import describe, events_from, open_file
-        >>> payload = testdata / "corrections" / "jet_jerc_Summer22_V3.json.gz"
-        >>> chs = JetCorrections(payload, mc_jec="Summer22_22Sep2023_V3_MC_L1L2L3Res_AK4PFchs")
+        >>> payload = str(testdata / "corrections" / "jet_jerc_Summer22_V3.json.gz")
+        >>> chs = JetCorrections(
+        ...     payload=payload, mc_jec="Summer22_22Sep2023_V3_MC_L1L2L3Res_AK4PFchs"
+        ... )
         >>> met_names(events, chs)  # NanoAOD v6
         ('MET', 'RawMET')
         >>> tt = str(testdata / "nanoaod" / "nano_tt_v15.root")
@@ -103,7 +105,9 @@ def met_names(events: NanoEvents, jme: JetCorrections) -> tuple[str, str]:
         >>> v15 = events_from(file, describe(file, tt))
         >>> met_names(v15, chs)  # MET was renamed PFMET in v14
         ('PFMET', 'RawPFMET')
-        >>> puppi = JetCorrections(payload, mc_jec="Summer22_22Sep2023_V3_MC_L1L2L3Res_AK4PFPuppi")
+        >>> puppi = JetCorrections(
+        ...     payload=payload, mc_jec="Summer22_22Sep2023_V3_MC_L1L2L3Res_AK4PFPuppi"
+        ... )
         >>> met_names(v15, puppi)
         ('PuppiMET', 'RawPuppiMET')
     """
@@ -136,8 +140,8 @@ def type1_met(
 
     Example:
         >>> from opencoffea.corrections.jets import JetCorrections, correct_jets
-        >>> jme = JetCorrections(corrections_root / "POG/JME/2016postVFP_UL/jet_jerc.json.gz",
-        ...                      mc_jec="Summer19UL16_V7_MC_L1L2L3Res_AK4PFchs")
+        >>> payload = str(corrections_root / "POG/JME/2016postVFP_UL/jet_jerc.json.gz")
+        >>> jme = JetCorrections(payload=payload, mc_jec="Summer19UL16_V7_MC_L1L2L3Res_AK4PFchs")
         >>> met = type1_met(events, correct_jets(events, jme, is_data=False), jme, is_data=False)
         >>> list(met), np.round(met["nominal"].pt[:3], 2).tolist()
         (['nominal'], [32.22, 44.34, 40.89])
@@ -185,8 +189,8 @@ def with_met(events: NanoEvents, met: ak.Array, jme: JetCorrections) -> NanoEven
 
     Example:
         >>> from opencoffea.corrections.jets import JetCorrections, correct_jets
-        >>> jme = JetCorrections(corrections_root / "POG/JME/2016postVFP_UL/jet_jerc.json.gz",
-        ...                      mc_jec="Summer19UL16_V7_MC_L1L2L3Res_AK4PFchs")
+        >>> payload = str(corrections_root / "POG/JME/2016postVFP_UL/jet_jerc.json.gz")
+        >>> jme = JetCorrections(payload=payload, mc_jec="Summer19UL16_V7_MC_L1L2L3Res_AK4PFchs")
         >>> from opencoffea.corrections.jets import with_jets
         >>> jets = correct_jets(events, jme, is_data=False)["nominal"]
         >>> met = type1_met(events, {"nominal": jets}, jme, is_data=False)["nominal"]

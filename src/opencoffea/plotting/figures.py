@@ -89,7 +89,8 @@ def plot_result(
 ) -> list[Path]:
     """Draw every plot of the configuration: ``<plot>.png``, ``.pdf`` and ``.json``.
 
-    ``config`` defaults to the result's own; ``directory`` to ``<result>/plots``.
+    ``config`` defaults to the result's own; ``directory`` to ``<result>/plots``, and must be
+    given for a result that is not written yet (its ``directory`` is None).
 
     Example:
         >>> from opencoffea import load_result
@@ -98,8 +99,12 @@ def plot_result(
         ['m4l.png', 'm4l.pdf', 'm4l.json', 'm4l_4mu.png']
     """
     config = config or result.config
+    if directory is None:
+        if result.directory is None:
+            raise PlotError("the result is not written to a directory: give one for the plots")
+        directory = result.directory / "plots"
     check_plots(result, config)
-    directory = Path(directory) if directory else result.directory / "plots"
+    directory = Path(directory)
     written: list[Path] = []
     for name, plot in config.plots.items():
         directory.mkdir(parents=True, exist_ok=True)
