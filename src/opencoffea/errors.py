@@ -36,20 +36,42 @@ __all__ = [
 
 
 class OpenCoffeaError(Exception):
-    """Base class of the errors that are the user's to fix, shown without traceback."""
+    """Base class of the errors that are the user's to fix, shown without traceback.
+
+    Example:
+        >>> try:
+        ...     raise PlotError("no plot 'm4k' (did you mean 'm4l'?); plots: m4l")
+        ... except OpenCoffeaError as err:  # what the CLI does: one line, no traceback
+        ...     print(f"error: {err}")
+        error: no plot 'm4k' (did you mean 'm4l'?); plots: m4l
+    """
 
     stops_run: ClassVar[bool] = True
     """Raised in a chunk: stop the run (True), or record the chunk as failed (False)."""
 
 
 class ConfigError(OpenCoffeaError):
-    """A YAML configuration that is not valid: the message names file, line and key."""
+    """A YAML configuration that is not valid: the message names file, line and key.
+
+    Example:
+        >>> from opencoffea.datasets.lumis import load_mask
+        >>> load_mask("no/such/golden.json", "DoubleMuon")  # doctest: +NORMALIZE_WHITESPACE
+        Traceback (most recent call last):
+        ...
+        opencoffea.errors.ConfigError: dataset 'DoubleMuon': lumimask file
+        no/such/golden.json does not exist
+    """
 
 
 class InputFileError(OpenCoffeaError):
     """A ROOT file that cannot be used, naming the file and what is wrong with it.
 
     In a chunk it fails that chunk only: the other files of the run may be fine.
+
+    Example:
+        >>> err = InputFileError("data/x.root", "has no tree 'Events'", hint="trees: Runs")
+        >>> err.path, err.problem, err.hint, err.stops_run
+        ('data/x.root', "has no tree 'Events'", 'trees: Runs', False)
     """
 
     stops_run: ClassVar[bool] = False
@@ -65,7 +87,12 @@ class InputFileError(OpenCoffeaError):
 
 
 class ProcessorLoadError(OpenCoffeaError):
-    """The processor named in a configuration cannot be imported or is not a Processor."""
+    """The processor named in a configuration cannot be imported or is not a Processor.
+
+    Example:
+        >>> ProcessorLoadError("processor: analyses/x.py has no class 'Higgs'").stops_run
+        True
+    """
 
 
 class AnalysisError(OpenCoffeaError):
@@ -74,6 +101,10 @@ class AnalysisError(OpenCoffeaError):
     Such a mistake is the same in every chunk, so it stops the run instead of being
     recorded chunk after chunk as a failure. An analysis raises it too, for a setting of
     its own that cannot work (an unknown channel in a dataset's metadata, say).
+
+    Example:
+        >>> AnalysisError("out.fill: no histogram 'm4k' is booked").stops_run
+        True
     """
 
 
@@ -81,6 +112,16 @@ class CorrectionError(OpenCoffeaError):
     """A payload or a correction that cannot be used as asked, with what to do.
 
     It stops the run: corrections that cannot apply to one chunk cannot apply to any.
+
+    Example:
+        >>> from opencoffea.corrections.payloads import payload_path
+        >>> payload_path("no/payloads", "LUM", "2016postVFP_UL", "puWeights.json.gz")
+        ... # doctest: +NORMALIZE_WHITESPACE
+        Traceback (most recent call last):
+        ...
+        opencoffea.errors.CorrectionError: no payload
+        no/payloads/POG/LUM/2016postVFP_UL/puWeights.json.gz: fetch the era's payloads
+        (opencoffea corrections fetch ERA) or point corrections to a jsonpog-integration checkout
     """
 
 
@@ -89,12 +130,35 @@ class PortalError(OpenCoffeaError):
 
     An unknown record, a portal that cannot be reached, an answer that is not a record, a
     download whose checksum does not match: each says what to do (--server, --refresh, retry).
+
+    Example:
+        >>> from opencoffea.datasets.portal import Portal
+        >>> Portal("opendata.cern.ch")  # doctest: +NORMALIZE_WHITESPACE
+        Traceback (most recent call last):
+        ...
+        opencoffea.errors.PortalError: portal server 'opendata.cern.ch' is not an http(s) URL;
+        give one like https://opendata.cern.ch (--server URL or OPENCOFFEA_PORTAL)
     """
 
 
 class ResultError(OpenCoffeaError):
-    """A result directory that cannot be read back: which file, and what is wrong with it."""
+    """A result directory that cannot be read back: which file, and what is wrong with it.
+
+    Example:
+        >>> ResultError("results/x/manifest.json: not JSON").stops_run
+        True
+    """
 
 
 class PlotError(OpenCoffeaError):
-    """A plot or yields table that cannot be made from this result: says which and why."""
+    """A plot or yields table that cannot be made from this result: says which and why.
+
+    Example:
+        >>> from opencoffea.plotting.groups import check_groups
+        >>> check_groups(["Z"], {"ZZ": ["ZZTo4mu"], "Data": ["DoubleMu"]})
+        ... # doctest: +NORMALIZE_WHITESPACE
+        Traceback (most recent call last):
+        ...
+        opencoffea.errors.PlotError: no dataset of the result is in group 'Z'
+        (did you mean 'ZZ'?); groups: ZZ, Data
+    """

@@ -8,9 +8,8 @@ Example:
     >>> inspection = inspect_file(nano_dy, "Muon")
     >>> inspection.info.flavour, inspection.collection, inspection.branches[0].name
     ('nanoaod', 'Muon', 'nMuon')
-    >>> render_inspection(inspection, Console(width=100))  # doctest: +ELLIPSIS
-    file         .../nano_dy.root
-    ...
+    >>> [(tree.name, tree.entries) for tree in inspection.trees]
+    [('Events', 40), ('Runs', 1)]
 """
 
 from __future__ import annotations
@@ -43,7 +42,12 @@ __all__ = [
 
 @dataclass(frozen=True)
 class TreeSummary:
-    """One tree of a file: ``TreeSummary("Runs", "TTree", 1)``."""
+    """One tree of a file: its name, class and number of entries.
+
+    Example:
+        >>> inspect_file(nano_dy).trees[1]
+        TreeSummary(name='Runs', classname='TTree', entries=1)
+    """
 
     name: str
     classname: str
@@ -56,6 +60,13 @@ class CollectionSummary:
 
     ``counter`` is the count branch of a jagged collection, ``None`` for a flat one
     (``MET``, ``HLT``, ``run``); ``branches`` counts its branches without the counter.
+
+    Example:
+        >>> collections = {c.name: c for c in inspect_file(nano_dy).collections}
+        >>> collections["Muon"]
+        CollectionSummary(name='Muon', counter='nMuon', branches=51)
+        >>> collections["MET"]  # flat: one value per event
+        CollectionSummary(name='MET', counter=None, branches=11)
     """
 
     name: str
@@ -80,7 +91,17 @@ class BranchSummary:
 
     @property
     def documented(self) -> bool:
-        """False when the title is empty or only ROOT's leaf list (``Muon_pt[nMuon]/F``)."""
+        """False when the title is empty or only ROOT's leaf list (``Muon_pt[nMuon]/F``).
+
+        Example:
+            >>> path = str(testdata / "nanoaod" / "AOD2NanoAODOutreachTool_output_20events.root")
+            >>> [b.documented for b in inspect_file(nano_dy, "Muon").branches[:2]]
+            [True, True]
+            >>> inspect_file(path, "Muon").branches[1]  # the outreach tool writes no titles
+            BranchSummary(name='Muon_pt', typename='float[]', title='Muon_pt[nMuon]/F')
+            >>> inspect_file(path, "Muon").branches[1].documented
+            False
+        """
         leaf_list = re.fullmatch(re.escape(self.name) + r"(\[\w+\])*/\w", self.title)
         return bool(self.title) and leaf_list is None
 
@@ -218,11 +239,35 @@ def render_inspection(inspection: Inspection, console: Console) -> None:
     """Print an :class:`Inspection` as rich tables: the file, its trees, collections, branches.
 
     Example:
-        >>> console = Console(width=100, record=True)
-        >>> render_inspection(inspect_file(nano_dy, "Muon"), console)  # doctest: +ELLIPSIS
-        file ...
-        >>> "Branches of Muon" in console.export_text()
-        True
+        >>> inspection = inspect_file(nano_dy, "Pileup")
+        >>> render_inspection(inspection, Console(width=90))
+        ... # doctest: +ELLIPSIS +NORMALIZE_WHITESPACE
+        file         .../nano_dy.root
+        events tree  Events (40 events)
+        format       NanoAOD, version v6 (best estimate)
+        kind         simulation
+        UUID         a9490124-3648-11ea-89e9-f5b55c90beef
+        Trees
+        ┏━━━━━━━━┳━━━━━━━┳━━━━━━━━━┓
+        ┃ tree   ┃ class ┃ entries ┃
+        ┡━━━━━━━━╇━━━━━━━╇━━━━━━━━━┩
+        │ Events │ TTree │      40 │
+        │ Runs   │ TTree │       1 │
+        └────────┴───────┴─────────┘
+        Branches of Pileup
+        ┏━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┓
+        ┃ branch            ┃ type    ┃ documentation                                            ┃
+        ┡━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┩
+        │ Pileup_nTrueInt   │ float   │ the true mean number of the poisson distribution for     │
+        │                   │         │ this event from which the number of interactions each    │
+        │                   │         │ bunch crossing has been sampled                          │
+        │ Pileup_pudensity  │ float   │ PU vertices / mm                                         │
+        │ Pileup_gpudensity │ float   │ Generator-level PU vertices / mm                         │
+        │ Pileup_nPU        │ int32_t │ the number of pileup interactions that have been added   │
+        │                   │         │ to the event in the current bunch crossing               │
+        │ Pileup_sumEOOT    │ int32_t │ number of early out of time pileup                       │
+        │ Pileup_sumLOOT    │ int32_t │ number of late out of time pileup                        │
+        └───────────────────┴─────────┴──────────────────────────────────────────────────────────┘
     """
     console.print(_file_table(inspection))
     console.print(_trees_table(inspection.trees))

@@ -216,8 +216,11 @@ def version_of(
 # ------------------------------------------------------------------------------ schemas
 
 
-class _OnlyWhatTheFileHas:
-    """Mixin for coffea's NanoAOD schemas: build only what the file has, so real files open quietly.
+class _OnlyWhatTheFileHas(NanoAODSchema):
+    """coffea's NanoAOD schema building only what the file has, so real files open quietly.
+
+    The base of every schema here; the PFNano and scouting ones put it before coffea's
+    subclass of their format, so that its ``__init__`` runs first.
 
     coffea's ``NanoAODSchema`` knows the cross-references of every release and warns
     "Missing cross-reference index for X => Y" for each one a file lacks: on a v6 file the
@@ -233,6 +236,8 @@ class _OnlyWhatTheFileHas:
     are float noise around 0 (|m| < 1e-4 GeV on the real files), so those branches are left
     out of the form: the events are the same, silently, and the noise is never read.
     """
+
+    all_cross_references: dict[str, str]  # coffea's: index branch → target collection
 
     def __init__(self, base_form: dict[str, Any], version: str = "latest") -> None:
         present = set(base_form["fields"])
@@ -267,7 +272,7 @@ def _without_refilled(
     }
 
 
-class _NanoAODSchema(_OnlyWhatTheFileHas, NanoAODSchema):
+class _NanoAODSchema(_OnlyWhatTheFileHas):
     """Standard NanoAOD, any release."""
 
 
@@ -275,7 +280,7 @@ class _PFNanoAODSchema(_OnlyWhatTheFileHas, PFNanoAODSchema):
     """PFNano: ``events.Jet.constituents.pf`` are a jet's PF candidates."""
 
 
-class _ReducedNanoAODSchema(_OnlyWhatTheFileHas, NanoAODSchema):
+class _ReducedNanoAODSchema(_OnlyWhatTheFileHas):
     """Reduced open-data NanoAOD: collections are dropped by design, so no link warnings."""
 
     warn_missing_crossrefs = False

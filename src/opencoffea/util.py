@@ -37,6 +37,10 @@ def did_you_mean(word: str, options: Iterable[str], *, n: int = 1, cutoff: float
     """`` (did you mean 'x'?)`` for the closest of ``options`` to ``word``, or ``""``.
 
     With ``n`` > 1, up to ``n`` suggestions: `` (did you mean 'x' or 'y'?)``.
+
+    Example:
+        >>> "no histogram 'ptt'" + did_you_mean("ptt", ["pt", "phi", "pts", "eta"], n=2)
+        "no histogram 'ptt' (did you mean 'pt' or 'pts'?)"
     """
     import difflib  # only on the error path
 
@@ -69,7 +73,15 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
 
 
 def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> None:
-    """Write ``data`` to ``path`` through :func:`atomic_path` (text as UTF-8)."""
+    """Write ``data`` to ``path`` through :func:`atomic_path` (text as UTF-8).
+
+    Example:
+        >>> import tempfile
+        >>> target = Path(tempfile.mkdtemp()) / "manifest.json"
+        >>> write_atomic(target, '{"name": "dimuon"}')
+        >>> target.read_text(), [p.name for p in target.parent.iterdir()]  # no partial file left
+        ('{"name": "dimuon"}', ['manifest.json'])
+    """
     with atomic_path(path) as partial:
         if isinstance(data, str):
             partial.write_text(data, encoding="utf-8")
@@ -81,8 +93,8 @@ def sha256_of(path: str | os.PathLike[str]) -> str:
     """The sha256 of a file, hex, read in chunks: what a result's provenance records.
 
     Example:
-        >>> sha256_of("puWeights.json.gz")  # doctest: +SKIP
-        '3b6e...'
+        >>> sha256_of(nano_dy)
+        '159b17b34b4d13ea4960d36fb9b01f2a505cc1a5a8de0fb3cfa185154543c81c'
     """
     digest = hashlib.sha256()
     with open(path, "rb") as stream:

@@ -52,11 +52,11 @@ factor (the energy changes, the direction does not). It is not re-sorted: an obj
 stored index is its identity, for its random number and for cross-references.
 
 Example:
-    >>> corrected = egamma_energy(events, "Electron", payload="electronSS_EtDependent.json.gz",
-    ...     scale_key="EGMScale_Compound_Ele_2022preEE",
-    ...     smear_key="EGMSmearAndSyst_ElePTsplit_2022preEE")  # doctest: +SKIP
-    >>> [v.name for v in corrected.variations]  # doctest: +SKIP
-    ['Electron_smear', 'Electron_scale']
+    >>> corrected = egamma_energy(events, "Electron")  # Run 2 NanoAOD v6: applied in the file
+    >>> ak.all(corrected.nominal.pt == events.Electron.pt)
+    np.True_
+    >>> [(v.name, v.up) for v in corrected.variations]  # v6 stored no shifts
+    [('Electron_scale', None), ('Electron_smear', None)]
 """
 
 from __future__ import annotations
@@ -64,15 +64,19 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import awkward as ak
 import numpy as np
+from correctionlib.highlevel import CompoundCorrection, Correction
 
 from ..errors import CorrectionError
 from .payloads import correction, evaluate, load_payload
 from .scalefactors import WeightVariation, inputs_for, scale_factor_weight
 from .seeds import object_gaussian
+
+if TYPE_CHECKING:
+    from ..events import NanoEvents
 
 __all__ = [
     "EnergyCorrection",
@@ -94,8 +98,12 @@ class ShapeVariation:
     ``up`` and ``down`` are ``None`` when the source is not available; ``note`` says why.
 
     Example:
-        >>> variation.name, variation.up.pt[0].tolist()  # doctest: +SKIP
-        ('Electron_scale', [30.41])
+        >>> scale = egamma_energy(events, "Electron").variations[0]
+        >>> scale.name, scale.up, scale.down
+        ('Electron_scale', None, None)
+        >>> print(scale.note)  # doctest: +NORMALIZE_WHITESPACE
+        Electron_dEscaleUp, Electron_dEscaleDown are not in this file (older NanoAOD releases,
+        v6 among them, did not store them), so there is no scale variation
     """
 
     name: str
@@ -109,8 +117,11 @@ class EnergyCorrection:
     """A collection with its energy corrections applied, and its shape variations.
 
     Example:
-        >>> corrected = egamma_energy(events, "Electron")  # doctest: +SKIP
-        >>> corrected.nominal.pt, [v.name for v in corrected.variations]  # doctest: +SKIP
+        >>> corrected = egamma_energy(events, "Photon")
+        >>> corrected.collection, corrected.nominal.pt[1].tolist()  # as stored
+        ('Photon', [29.791851043701172])
+        >>> [v.name for v in corrected.variations]
+        ['Photon_scale', 'Photon_smear']
     """
 
     collection: str
@@ -138,7 +149,7 @@ _VALUE_TYPES = {
 
 
 def egamma_energy(
-    events: ak.Array,
+    events: NanoEvents,
     collection: str = "Electron",
     *,
     payload: str | os.PathLike | None = None,
@@ -158,8 +169,21 @@ def egamma_energy(
     correction.
 
     Example:
-        >>> egamma_energy(events, "Photon").variations[0].note  # doctest: +SKIP
-        'Photon_dEscaleUp, Photon_dEscaleDown are not in this file: ...'
+        >>> egamma_energy(events, "Electron").variations[1].name  # Run 2: stored variations
+        'Electron_smear'
+        >>> from opencoffea.events import describe, events_from, open_file
+        >>> tt = str(testdata / "nanoaod" / "nano_tt_v15.root")  # Run 3 simulation
+        >>> file = open_file(tt)
+        >>> v15 = events_from(file, describe(file, tt))
+        >>> egamma_energy(v15, "Electron")  # doctest: +NORMALIZE_WHITESPACE
+        Traceback (most recent call last):
+        ...
+        opencoffea.errors.CorrectionError: Electron: this NanoAOD has no e/γ scale and smearing
+        applied (no Electron_eCorr, as in Run 3 NanoAOD); give the EGM payload
+        (POG/EGM/<era>/electronSS_EtDependent.json.gz, or photonSS_…) and its keys
+
+        With a payload, simulation is smeared (see :func:`smear_mc`) and data scaled (see
+        :func:`scale_data`).
     """
     if _applied_in_file(events[collection]):
         if payload is not None:
@@ -181,7 +205,7 @@ def egamma_energy(
     return EnergyCorrection(collection, scale_data(events, payload, scale_key, collection))
 
 
-def variations_from_branches(events: ak.Array, collection: str = "Electron") -> EnergyCorrection:
+def variations_from_branches(events: NanoEvents, collection: str = "Electron") -> EnergyCorrection:
     """The stored scale and smearing variations of a Run 2 NanoAOD, corrections already in.
 
     The nominal is the collection as stored. For simulation, ``<collection>_scale`` and
@@ -190,9 +214,12 @@ def variations_from_branches(events: ak.Array, collection: str = "Electron") -> 
     and a note. Data gets no variations.
 
     Example:
-        >>> corrected = variations_from_branches(events, "Electron")  # doctest: +SKIP
-        >>> corrected.variations[0].note  # doctest: +SKIP
-        'Electron_dEscaleUp, Electron_dEscaleDown are not in this file: ...'
+        >>> corrected = variations_from_branches(events, "Electron")
+        >>> [(v.name, v.up is None) for v in corrected.variations]
+        [('Electron_scale', True), ('Electron_smear', True)]
+        >>> print(corrected.variations[1].note)  # doctest: +NORMALIZE_WHITESPACE
+        Electron_dEsigmaUp, Electron_dEsigmaDown are not in this file (older NanoAOD releases,
+        v6 among them, did not store them), so there is no smear variation
     """
     objects = events[collection]
     if not _applied_in_file(objects):
@@ -222,7 +249,7 @@ def variations_from_branches(events: ak.Array, collection: str = "Electron") -> 
 
 
 def scale_data(
-    events: ak.Array,
+    events: NanoEvents,
     payload: str | os.PathLike,
     key: str,
     collection: str = "Electron",
@@ -233,8 +260,24 @@ def scale_data(
     declared inputs are filled by name; simulated events are a ``CorrectionError``.
 
     Example:
-        >>> key = "EGMScale_Compound_Ele_2022preEE"
-        >>> electrons = scale_data(events, path, key)  # doctest: +SKIP
+        A payload shaped like EGM's (a scale by run), and two data events:
+
+        >>> import json, pathlib, tempfile
+        >>> by_run = {"nodetype": "binning", "input": "run", "flow": "clamp",
+        ...           "edges": [355000.0, 357000.0, 360000.0], "content": [0.99, 1.01]}
+        >>> scale = {"name": "EGMScale_Ele_2022preEE", "version": 1,
+        ...          "inputs": [{"name": "syst", "type": "string"},
+        ...                     {"name": "run", "type": "real"}],
+        ...          "output": {"name": "scale", "type": "real"},
+        ...          "data": {"nodetype": "category", "input": "syst",
+        ...                   "content": [{"key": "scale", "value": by_run}]}}
+        >>> path = pathlib.Path(tempfile.mkdtemp(), "electronSS_EtDependent.json")
+        >>> _ = path.write_text(json.dumps({"schema_version": 2, "corrections": [scale]}))
+        >>> data = ak.Array({"run": [356000, 358000], "Electron": [
+        ...     [{"pt": 40.0, "eta": 0.5, "mass": 0.0}],
+        ...     [{"pt": 25.0, "eta": -1.2, "mass": 0.0}, {"pt": 12.0, "eta": 2.0, "mass": 0.0}]]})
+        >>> np.round(scale_data(data, path, "EGMScale_Ele_2022preEE").pt, 2).tolist()
+        [[39.6], [25.25, 12.12]]
     """
     _require_data(events, f"the {collection} energy scale")
     objects = _uncorrected(events, collection)
@@ -243,7 +286,7 @@ def scale_data(
 
 
 def smear_mc(
-    events: ak.Array,
+    events: NanoEvents,
     payload: str | os.PathLike,
     smear_key: str,
     *,
@@ -261,8 +304,26 @@ def smear_mc(
     events are a ``CorrectionError``.
 
     Example:
-        >>> key = "EGMSmearAndSyst_ElePTsplit_2022preEE"
-        >>> corrected = smear_mc(events, path, key)  # doctest: +SKIP
+        A payload shaped like EGM's (σ, δσ and δs, one number each), and Run 3 simulation:
+
+        >>> import json, pathlib, tempfile
+        >>> values = {"smear": 0.02, "esmear": 0.004, "escale": 0.005}
+        >>> smear = {"name": "EGMSmearAndSyst_ElePTsplit_2022preEE", "version": 1,
+        ...          "inputs": [{"name": "syst", "type": "string"}],
+        ...          "output": {"name": "value", "type": "real"},
+        ...          "data": {"nodetype": "category", "input": "syst",
+        ...                   "content": [{"key": k, "value": v} for k, v in values.items()]}}
+        >>> path = pathlib.Path(tempfile.mkdtemp(), "electronSS_EtDependent.json")
+        >>> _ = path.write_text(json.dumps({"schema_version": 2, "corrections": [smear]}))
+        >>> from opencoffea.events import describe, events_from, open_file
+        >>> tt = str(testdata / "nanoaod" / "nano_tt_v15.root")  # Run 3 simulation
+        >>> file = open_file(tt)
+        >>> v15 = events_from(file, describe(file, tt))
+        >>> corrected = smear_mc(v15, path, "EGMSmearAndSyst_ElePTsplit_2022preEE")
+        >>> v15.Electron.pt[8].tolist(), corrected.nominal.pt[8].tolist()
+        ([42.328697204589844, 6.891936302185059], [41.222320157106296, 7.115707900076932])
+        >>> [v.name for v in corrected.variations]
+        ['Electron_smear', 'Electron_scale']
     """
     _require_simulation(events, f"the {collection} energy smearing")
     objects = _uncorrected(events, collection)
@@ -313,9 +374,10 @@ def electron_weight(
     one. Run 3 payloads that also declare ``phi`` get it.
 
     Example:
-        >>> weight = electron_weight(electrons[tight], path, "Tight")  # doctest: +SKIP
-        >>> weight.name, weight.varied  # doctest: +SKIP
-        ('electron_Tight', True)
+        >>> path = corrections_root / "POG/EGM/2016postVFP_UL/electron.json.gz"
+        >>> weight = electron_weight(events.Electron[events.Electron.pt > 20], path, "Tight")
+        >>> weight.name, weight.varied, np.round(weight.nominal[:4], 4)
+        ('electron_Tight', True, array([1.    , 0.9918, 0.9552, 1.    ]))
     """
     return _egm_weight(electrons, payload, key, working_point, year, name or "electron")
 
@@ -332,7 +394,10 @@ def photon_weight(
     """EGM photon identification scale factors as an event weight; see :func:`electron_weight`.
 
     Example:
-        >>> weight = photon_weight(photons[medium], path, "Medium")  # doctest: +SKIP
+        >>> path = corrections_root / "POG/EGM/2016postVFP_UL/photon.json.gz"
+        >>> weight = photon_weight(events.Photon[events.Photon.pt > 20], path, "Medium")
+        >>> weight.name, np.round(weight.nominal[1:4], 4)
+        ('photon_Medium', array([0.9535, 0.9447, 0.9856]))
     """
     return _egm_weight(photons, payload, key, working_point, year, name or "photon")
 
@@ -345,7 +410,10 @@ def supercluster_eta(objects: ak.Array) -> ak.Array:
     primary vertex, the nearest there is).
 
     Example:
-        >>> supercluster_eta(events.Electron)  # doctest: +SKIP
+        >>> events.Electron.eta[2].tolist()
+        [-0.29254150390625, -0.904052734375]
+        >>> supercluster_eta(events.Electron)[2].tolist()  # v6: eta + deltaEtaSC
+        [-0.249908447265625, -0.873046875]
     """
     if "superclusterEta" in objects.fields:
         return objects.superclusterEta
@@ -363,7 +431,14 @@ _TWICE = (
 )
 
 
-def _egm_weight(objects, payload, key, working_point, year, prefix) -> WeightVariation:
+def _egm_weight(
+    objects: ak.Array,
+    payload: str | os.PathLike,
+    key: str,
+    working_point: str,
+    year: str | None,
+    prefix: str,
+) -> WeightVariation:
     inputs: dict[str, Any] = {
         "WorkingPoint": working_point,
         "eta": lambda: supercluster_eta(objects),
@@ -379,11 +454,11 @@ def _applied_in_file(objects: ak.Array) -> bool:
     return "eCorr" in objects.fields
 
 
-def _is_simulation(events: ak.Array) -> bool:
+def _is_simulation(events: NanoEvents) -> bool:
     return "genWeight" in events.fields
 
 
-def _require_data(events: ak.Array, what: str) -> None:
+def _require_data(events: NanoEvents, what: str) -> None:
     if _is_simulation(events):
         raise CorrectionError(
             f"{what} is for data, and these events are simulated (they have genWeight): "
@@ -391,7 +466,7 @@ def _require_data(events: ak.Array, what: str) -> None:
         )
 
 
-def _require_simulation(events: ak.Array, what: str) -> None:
+def _require_simulation(events: NanoEvents, what: str) -> None:
     if not _is_simulation(events):
         raise CorrectionError(
             f"{what} is for simulation, and these events are data (no genWeight): "
@@ -399,14 +474,14 @@ def _require_simulation(events: ak.Array, what: str) -> None:
         )
 
 
-def _uncorrected(events: ak.Array, collection: str) -> ak.Array:
+def _uncorrected(events: NanoEvents, collection: str) -> ak.Array:
     objects = events[collection]
     if _applied_in_file(objects):
         raise CorrectionError(_TWICE.format(collection=collection))
     return objects
 
 
-def _energy_inputs(events: ak.Array, objects: ak.Array) -> dict[str, Callable[[], Any]]:
+def _energy_inputs(events: NanoEvents, objects: ak.Array) -> dict[str, Callable[[], Any]]:
     """What a Run 3 EGM payload may declare, by name, as functions (read only if declared)."""
 
     def sc_eta() -> ak.Array:
@@ -425,7 +500,7 @@ def _energy_inputs(events: ak.Array, objects: ak.Array) -> dict[str, Callable[[]
     }
 
 
-def _value_type(corr: Any) -> tuple[str, dict[str, str]]:
+def _value_type(corr: Correction | CompoundCorrection) -> tuple[str, dict[str, str]]:
     """The string input of a Run 3 EGM correction and the keys its family uses."""
     strings = [inp.name for inp in corr.inputs if inp.type == "string"]
     for name in strings:
@@ -437,7 +512,9 @@ def _value_type(corr: Any) -> tuple[str, dict[str, str]]:
     )
 
 
-def _at(corr: Any, role: str, available: dict[str, Callable[[], Any]]) -> ak.Array:
+def _at(
+    corr: Correction | CompoundCorrection, role: str, available: dict[str, Callable[[], Any]]
+) -> ak.Array:
     """A correction evaluated for one role (``"scale"``, ``"escale"``, ``"smear"``…)."""
     name, keys = _value_type(corr)
     values = inputs_for(corr, {**available, name: keys[role]})

@@ -33,16 +33,28 @@ unclustered shift: ``MET_MetUnclustEnUpDeltaX/Y`` (up: +Δ, down: −Δ), or fro
 difference of ``<MET>_ptUnclusteredUp/Down``, ``phiUnclustered...`` to the stored MET.
 
 Example:
+    >>> from opencoffea.corrections.jets import JetCorrections, jet_variations
+    >>> jme = JetCorrections(
+    ...     payload=str(corrections_root / "POG/JME/2016postVFP_UL/jet_jerc.json.gz"),
+    ...     mc_jec="Summer19UL16_V7_MC_L1L2L3Res_AK4PFchs",
+    ...     uncertainty="Summer19UL16_V7_MC_{source}_AK4PFchs",
+    ...     jer_resolution="Summer20UL16_JRV3_MC_PtResolution_AK4PFchs",
+    ...     jer_scale_factor="Summer20UL16_JRV3_MC_ScaleFactor_AK4PFchs",
+    ... )
     >>> jets = correct_jets(events, jme, is_data=False, variations=jet_variations(["Total"]))
     >>> met = type1_met(events, jets, jme, is_data=False, unclustered=True)
     >>> sorted(met)
     ['jerDown', 'jerUp', 'jesTotalDown', 'jesTotalUp', 'nominal', 'unclustEnDown', 'unclustEnUp']
-    >>> met["nominal"].pt
+    >>> events.MET.pt[:3].tolist()  # as stored in the file
+    [25.948482513427734, 40.51326370239258, 38.71651077270508]
+    >>> np.round(met["nominal"].pt[:3], 2).tolist(), np.round(met["jesTotalUp"].pt[:3], 2).tolist()
+    ([31.8, 52.98, 40.47], [32.11, 52.68, 41.17])
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import awkward as ak
 import numpy as np
@@ -50,7 +62,10 @@ import numpy as np
 from ..errors import CorrectionError
 from ..jetkeys import L1
 from ..util import NOMINAL
-from .jets import JetCorrections, correct_jets, jec_factor
+from .jets import CorrectedJets, JetCorrections, correct_jets, jec_factor
+
+if TYPE_CHECKING:
+    from ..events import NanoEvents
 
 __all__ = [
     "TYPE1_MAX_EM_FRACTION",
@@ -73,13 +88,27 @@ UNCLUSTERED = ("unclustEnUp", "unclustEnDown")
 _LOW_PT_JETS = "CorrT1METJet"
 
 
-def met_names(events: ak.Array, jme: JetCorrections) -> tuple[str, str]:
+def met_names(events: NanoEvents, jme: JetCorrections) -> tuple[str, str]:
     """The MET collection of these jets and its raw counterpart, as the file names them.
 
     Example:
-        >>> met_names(events_v6, chs_corrections)
+        >>> from opencoffea.corrections.jets import JetCorrections
+        >>> from opencoffea.events import describe, events_from, open_file
+        >>> payload = str(testdata / "corrections" / "jet_jerc_Summer22_V3.json.gz")
+        >>> chs = JetCorrections(
+        ...     payload=payload, mc_jec="Summer22_22Sep2023_V3_MC_L1L2L3Res_AK4PFchs"
+        ... )
+        >>> met_names(events, chs)  # NanoAOD v6
         ('MET', 'RawMET')
-        >>> met_names(events_v15, puppi_corrections)
+        >>> tt = str(testdata / "nanoaod" / "nano_tt_v15.root")
+        >>> file = open_file(tt)
+        >>> v15 = events_from(file, describe(file, tt))
+        >>> met_names(v15, chs)  # MET was renamed PFMET in v14
+        ('PFMET', 'RawPFMET')
+        >>> puppi = JetCorrections(
+        ...     payload=payload, mc_jec="Summer22_22Sep2023_V3_MC_L1L2L3Res_AK4PFPuppi"
+        ... )
+        >>> met_names(v15, puppi)
         ('PuppiMET', 'RawPuppiMET')
     """
     if jme.puppi:
@@ -94,7 +123,7 @@ def met_names(events: ak.Array, jme: JetCorrections) -> tuple[str, str]:
 
 
 def type1_met(
-    events: ak.Array,
+    events: NanoEvents,
     jets: Mapping[str, ak.Array],
     jme: JetCorrections,
     *,
@@ -110,8 +139,14 @@ def type1_met(
     variations; by default they are corrected here, when the file has them.
 
     Example:
-        >>> met = type1_met(events, {"nominal": jets}, jme, is_data=True)["nominal"]
-        >>> met.pt, met.phi
+        >>> from opencoffea.corrections.jets import JetCorrections, correct_jets
+        >>> payload = str(corrections_root / "POG/JME/2016postVFP_UL/jet_jerc.json.gz")
+        >>> jme = JetCorrections(payload=payload, mc_jec="Summer19UL16_V7_MC_L1L2L3Res_AK4PFchs")
+        >>> met = type1_met(events, correct_jets(events, jme, is_data=False), jme, is_data=False)
+        >>> list(met), np.round(met["nominal"].pt[:3], 2).tolist()
+        (['nominal'], [32.22, 44.34, 40.89])
+        >>> np.round(met["nominal"].phi[:3], 3).tolist()
+        [1.763, 2.141, -2.476]
     """
     if unclustered and is_data:
         raise CorrectionError("data has no unclustered-energy variations: they are MC's")
@@ -146,15 +181,22 @@ def type1_met(
     }
 
 
-def with_met(events: ak.Array, met: ak.Array, jme: JetCorrections) -> ak.Array:
+def with_met(events: NanoEvents, met: ak.Array, jme: JetCorrections) -> NanoEvents:
     """``events`` with the type-1 MET in its MET collection (``MET``, ``PFMET``, ``PuppiMET``).
 
     Only ``pt`` and ``phi`` change; the collection's other fields (``sumEt``, the
     covariance, the stored unclustered shifts) stay as the file has them.
 
     Example:
-        >>> nominal = with_met(with_jets(events, jets["nominal"]), met["nominal"], jme)
-        >>> nominal.MET.pt
+        >>> from opencoffea.corrections.jets import JetCorrections, correct_jets
+        >>> payload = str(corrections_root / "POG/JME/2016postVFP_UL/jet_jerc.json.gz")
+        >>> jme = JetCorrections(payload=payload, mc_jec="Summer19UL16_V7_MC_L1L2L3Res_AK4PFchs")
+        >>> from opencoffea.corrections.jets import with_jets
+        >>> jets = correct_jets(events, jme, is_data=False)["nominal"]
+        >>> met = type1_met(events, {"nominal": jets}, jme, is_data=False)["nominal"]
+        >>> nominal = with_met(with_jets(events, jets), met, jme)
+        >>> np.round(nominal.MET.pt[:3], 2).tolist(), nominal.MET.sumEt[:3].tolist()
+        ([32.22, 44.34, 40.89], [1034.0, 1577.0, 1242.0])
     """
     name, _ = met_names(events, jme)
     stored = ak.with_field(ak.with_field(events[name], met.pt, "pt"), met.phi, "phi")
@@ -183,7 +225,7 @@ def _in_stored_order(jets: ak.Array, values: ak.Array, start: np.ndarray) -> np.
 
 
 def _type1_shifts(
-    events: ak.Array,
+    events: NanoEvents,
     variations: Mapping[str, ak.Array],
     names: list[str],
     jme: JetCorrections,
@@ -196,8 +238,8 @@ def _type1_shifts(
     """
     if not variations:
         return {}
-    flat = getattr(variations, "in_file_order", None)
-    if flat is not None and all(f"pt:{name}" in flat for name in names):
+    flat = variations.in_file_order if isinstance(variations, CorrectedJets) else {}
+    if isinstance(variations, CorrectedJets) and all(f"pt:{name}" in flat for name in names):
         # correct_jets kept the numbers in the file's order: read them as they are
         first = events[variations.collection]
         counts = ak.to_numpy(ak.num(first, axis=1))
@@ -234,7 +276,7 @@ def _type1_shifts(
     # the muon-subtracted jet's own direction where the file keeps it (v15)
     dphi = stored("muonSubtrDeltaPhi") if "muonSubtrDeltaPhi" in first.fields else 0.0
     phi_no_muon = phi + dphi
-    if "pt_l1" in first.fields or "pt_l1" in (flat or {}):  # from the compound's first level
+    if "pt_l1" in first.fields or "pt_l1" in flat:  # from the compound's first level
         pt_l1 = stored("pt_l1")
     else:
         l1 = jec_factor(events, first, jme, is_data=is_data, raw_pt=first.pt_raw, level=L1)

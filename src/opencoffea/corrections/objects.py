@@ -13,15 +13,26 @@ electrons after are both what the cross-references reach. The events must be the
 chunk as read, before any selection: the global indices count from its start.
 
 Example:
-    >>> corrected = with_collection(events, "Electron", smeared)  # doctest: +SKIP
-    >>> corrected.Photon.matched_electron.pt  # the smeared electron  # doctest: +SKIP
+    >>> jets = events.Jet
+    >>> scaled = ak.with_field(jets, 1.1 * jets.pt, "pt")  # a 10 % jet energy scale
+    >>> events.Muon.matched_jet.pt[4].tolist()  # the two muons of event 4, their jets' pt
+    [84.375, 29.390625]
+    >>> ak.with_field(events, scaled, "Jet").Muon.matched_jet.pt[4].tolist()  # not seen
+    [84.375, 29.390625]
+    >>> with_collection(events, "Jet", scaled).Muon.matched_jet.pt[4].tolist()
+    [92.8125, 32.329689025878906]
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import awkward as ak
 
 from ..errors import CorrectionError
+
+if TYPE_CHECKING:
+    from ..events import NanoEvents
 
 __all__ = ["with_collection"]
 
@@ -29,20 +40,25 @@ _ORIGINAL = "@original_array"
 
 
 def with_collection(
-    events: ak.Array,
+    events: NanoEvents,
     name: str,
     objects: ak.Array,
     *,
     in_file_order: ak.Array | None = None,
-) -> ak.Array:
+) -> NanoEvents:
     """``events`` with collection ``name`` replaced by ``objects``, cross-references kept.
 
     ``in_file_order`` is the same objects in the order of the file, where they were
     re-sorted (jets by corrected pt); by default ``objects`` are in that order already.
 
     Example:
-        >>> up = with_collection(events, "Electron", scaled_up)  # doctest: +SKIP
-        >>> up.Electron.pt, up.Photon.matched_electron.pt  # doctest: +SKIP
+        >>> jets = events.Jet[:, ::-1]  # re-sorted: softest first
+        >>> scaled = ak.with_field(jets, 1.1 * jets.pt, "pt")
+        >>> corrected = with_collection(events, "Jet", scaled, in_file_order=scaled[:, ::-1])
+        >>> corrected.Jet.pt[4, :2].tolist()  # the jets as given
+        [16.79218864440918, 19.868749618530273]
+        >>> corrected.Muon.matched_jet.pt[4].tolist()  # each muon's own jet, scaled
+        [92.8125, 32.329689025878906]
     """
     original = events[name]._events()
     if len(original) != len(events):

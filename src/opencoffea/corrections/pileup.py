@@ -8,25 +8,30 @@ minimum-bias cross section varied by its uncertainty. The up and down weights ar
 ordered with respect to the nominal: a shifted profile raises some bins and lowers others.
 
 Example:
-    >>> weight = pileup_weight(events, "POG/LUM/2016postVFP_UL/puWeights.json.gz",
-    ...                        "Collisions16_UltraLegacy_goldenJSON")  # doctest: +SKIP
-    >>> weight.nominal[:3], weight.ratio("up")[:3]  # doctest: +SKIP
+    >>> path = corrections_root / "POG/LUM/2016postVFP_UL/puWeights.json.gz"
+    >>> weight = pileup_weight(events, path, "Collisions16_UltraLegacy_goldenJSON")
+    >>> weight.nominal[:3]
+    array([0.95298888, 1.11896391, 1.18206989])
+    >>> weight.up[:3], weight.down[:3]  # not ordered with respect to the nominal
+    (array([0.88718274, 1.09121401, 1.16776967]), array([1.010092  , 1.13007262, 1.17482461]))
 """
 
 from __future__ import annotations
 
 import os
-
-import awkward as ak
+from typing import TYPE_CHECKING
 
 from ..errors import CorrectionError
 from .scalefactors import WeightVariation, scale_factor_weight
+
+if TYPE_CHECKING:
+    from ..events import NanoEvents
 
 __all__ = ["pileup_weight"]
 
 
 def pileup_weight(
-    events: ak.Array,
+    events: NanoEvents,
     payload: str | os.PathLike,
     key: str,
     *,
@@ -39,8 +44,12 @@ def pileup_weight(
     has no true pileup and needs no weight: data events are a :class:`CorrectionError`.
 
     Example:
-        >>> pileup_weight(events, path, "Collisions16_UltraLegacy_goldenJSON").varied
-        True
+        >>> path = corrections_root / "POG/LUM/2016postVFP_UL/puWeights.json.gz"
+        >>> weight = pileup_weight(events, path, "Collisions16_UltraLegacy_goldenJSON")
+        >>> weight.name, weight.varied
+        ('pileup', True)
+        >>> np.round(weight.ratio("up")[:3], 3)  # what the processor applies for "pileupUp"
+        array([0.931, 0.975, 0.988])
     """
     if "Pileup" not in events.fields or "genWeight" not in events.fields:
         raise CorrectionError(

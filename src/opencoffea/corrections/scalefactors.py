@@ -24,9 +24,12 @@ Payloads differ in their signatures, and the code reads what each declares:
   default itself are left to the payload.
 
 Example:
-    >>> weight = muon_weight(muons[tight], "POG/MUO/2016postVFP_UL/muon_Z.json.gz",
-    ...                      "NUM_TightID_DEN_TrackerMuons")  # doctest: +SKIP
-    >>> weight.varied, weight.nominal.shape == weight.ratio("up").shape  # doctest: +SKIP
+    >>> path = corrections_root / "POG/MUO/2016postVFP_UL/muon_Z.json.gz"
+    >>> tight = events.Muon[events.Muon.tightId & (events.Muon.pt > 20)]
+    >>> weight = muon_weight(tight, path, "NUM_TightID_DEN_TrackerMuons")
+    >>> ak.num(tight)[3:7].tolist(), np.round(weight.nominal[3:7], 4)  # 1 without muons
+    ([0, 2, 1, 1], array([1.    , 0.9603, 0.9865, 0.9852]))
+    >>> weight.varied, weight.nominal.shape == weight.ratio("up").shape
     (True, True)
 """
 
@@ -39,6 +42,7 @@ from typing import Any
 
 import awkward as ak
 import numpy as np
+from correctionlib.highlevel import CompoundCorrection, Correction
 
 from ..errors import CorrectionError
 from ..util import did_you_mean
@@ -84,7 +88,12 @@ class WeightVariation:
 
     @property
     def varied(self) -> bool:
-        """Whether the weight has an up and a down variation."""
+        """Whether the weight has an up and a down variation.
+
+        Example:
+            >>> WeightVariation("id", np.array([0.98]), note="no up/down keys").varied
+            False
+        """
         return self.up is not None and self.down is not None
 
     def ratio(self, direction: str) -> np.ndarray:
@@ -92,6 +101,16 @@ class WeightVariation:
 
         An event whose nominal weight is zero keeps a zero weight through a ratio whatever
         its value: use the absolute ``up``/``down`` where that matters.
+
+        Example:
+            >>> weight = WeightVariation("id", np.array([0.98, 0.95]), np.array([0.99, 0.97]),
+            ...                          np.array([0.97, 0.93]))
+            >>> weight.ratio("down")
+            array([0.98979592, 0.97894737])
+            >>> WeightVariation("id", np.array([0.98]), note="no up/down keys").ratio("up")
+            Traceback (most recent call last):
+            ...
+            opencoffea.errors.CorrectionError: weight 'id' has no up variation: no up/down keys
         """
         if direction not in ("up", "down"):
             raise ValueError(f"direction must be 'up' or 'down', not {direction!r}")
@@ -151,13 +170,18 @@ def scale_factor_weight(
     clamped into the payload's range where it would otherwise raise.
 
     Example:
-        >>> scale_factor_weight(path, "UL-Electron-ID-SF", {"WorkingPoint": "Tight",
-        ...     "eta": sc_eta, "pt": electrons.pt}, name="electron_id")  # doctest: +SKIP
+        >>> path = corrections_root / "POG/EGM/2016postVFP_UL/electron.json.gz"
+        >>> electrons = events.Electron[events.Electron.pt > 20]
+        >>> inputs = {"WorkingPoint": "Tight", "pt": electrons.pt,
+        ...           "eta": lambda: electrons.eta + electrons.deltaEtaSC}  # read if declared
+        >>> weight = scale_factor_weight(path, "UL-Electron-ID-SF", inputs, name="electron_id")
+        >>> ak.num(electrons)[:4].tolist(), np.round(weight.nominal[:4], 4)  # year filled in
+        ([0, 1, 2, 0], array([1.    , 0.9918, 0.9552, 1.    ]))
     """
     corr = correction(load_payload(payload), key)
     node = _correction_node(payload, key)
     categories = _category_keys(node)
-    systematic = _systematic_input(corr, categories)
+    systematic, nominal = _systematic_input(corr, categories)
     given = dict(inputs)
     for inp in corr.inputs:
         if inp.type == "string" and inp.name != systematic:
@@ -165,21 +189,15 @@ def scale_factor_weight(
     fixed = {k: v for k, v in given.items() if isinstance(v, str)}
     values = _clamped(corr, inputs_for(corr, {**given, systematic: ""}), node, fixed)
     keys = categories.get(systematic, set())
-    nominal, up, down = (_first(options, keys) for options in (_NOMINAL, _UP, _DOWN))
+    up, down = _first(_UP, keys), _first(_DOWN, keys)
 
     def at(value: str) -> Any:
         return evaluate(corr, **{**values, systematic: value})
 
-    note = None
     if up is None or down is None:
         note = f"{key}: {systematic} has no up/down keys (it has {sorted(keys)})"
-    return product_weight(
-        name or key,
-        at(nominal),
-        None if note else at(up),
-        None if note else at(down),
-        note,
-    )
+        return product_weight(name or key, at(nominal), note=note)
+    return product_weight(name or key, at(nominal), at(up), at(down))
 
 
 def muon_weight(
@@ -198,8 +216,12 @@ def muon_weight(
     filled). ``year`` defaults to the payload's only one.
 
     Example:
-        >>> weight = muon_weight(muons[tight], path, "NUM_TightRelIso_DEN_TightIDandIPCut",
-        ...                      name="muon_iso")  # doctest: +SKIP
+        >>> path = corrections_root / "POG/MUO/2016postVFP_UL/muon_Z.json.gz"
+        >>> tight = events.Muon[events.Muon.tightId & (events.Muon.pt > 20)]
+        >>> weight = muon_weight(tight, path, "NUM_TightRelIso_DEN_TightIDandIPCut",
+        ...                      name="muon_iso")
+        >>> weight.name, np.round(weight.nominal[3:7], 4)
+        ('muon_iso', array([1.    , 1.0095, 0.9957, 0.9973]))
     """
     inputs: dict[str, Any] = {
         "abseta": lambda: abs(muons.eta),
@@ -214,13 +236,30 @@ def muon_weight(
 # ------------------------------------------------------------------------------ declared inputs
 
 
-def inputs_for(corr: Any, available: Mapping[str, Any]) -> dict[str, Any]:
+def inputs_for(
+    corr: Correction | CompoundCorrection, available: Mapping[str, Any]
+) -> dict[str, Any]:
     """The values of a correction's declared inputs, picked by name from ``available``.
 
     A value may be a function of no arguments: it is called only if the input is declared.
     Real inputs are made float64 and integer inputs int64, whatever the branch type
     (``seedGain`` is a byte in NanoAOD). A declared input that is not available is a
     :class:`CorrectionError` naming it and what the code can fill.
+
+    Example:
+        >>> path = corrections_root / "POG/MUO/2016postVFP_UL/muon_Z.json.gz"
+        >>> tight_id = correction(load_payload(path), "NUM_TightID_DEN_TrackerMuons")
+        >>> inputs_for(tight_id, {"year": "2016postVFP_UL", "ValType": "sf", "pt": [30, 45],
+        ...                       "abseta": lambda: np.array([0.5, 2.1]), "phi": lambda: 1 / 0})
+        ... # doctest: +NORMALIZE_WHITESPACE
+        {'year': '2016postVFP_UL', 'abseta': array([0.5, 2.1]), 'pt': array([30., 45.]),
+         'ValType': 'sf'}
+        >>> inputs_for(tight_id, {"abseta": 0.5, "pt": 30.0})  # doctest: +NORMALIZE_WHITESPACE
+        Traceback (most recent call last):
+        ...
+        opencoffea.errors.CorrectionError: correction 'NUM_TightID_DEN_TrackerMuons' declares
+        inputs ['year', 'abseta', 'pt', 'ValType']; cannot fill ['year', 'ValType']
+        (known here: ['abseta', 'pt'])
     """
     missing = [inp.name for inp in corr.inputs if inp.name not in available]
     if missing:
@@ -244,21 +283,27 @@ def _as_type(value: Any, dtype: type) -> Any:
     return np.asarray(value, dtype=dtype)
 
 
-def _systematic_input(corr: Any, categories: dict[str, set]) -> str:
+def _systematic_input(
+    corr: Correction | CompoundCorrection, categories: dict[str, set[Any]]
+) -> tuple[str, str]:
+    """The string input that selects the systematic, and its nominal key."""
     for inp in corr.inputs:
-        if inp.type == "string" and _first(_NOMINAL, categories.get(inp.name, set())):
-            return inp.name
+        nominal = _first(_NOMINAL, categories.get(inp.name, set()))
+        if inp.type == "string" and nominal is not None:
+            return inp.name, nominal
     raise CorrectionError(
         f"correction {corr.name!r} has no string input with a nominal key "
         f"({' or '.join(map(repr, _NOMINAL))}); its inputs: {[i.name for i in corr.inputs]}"
     )
 
 
-def _first(options: tuple[str, ...], keys: set) -> str | None:
+def _first(options: tuple[str, ...], keys: set[Any]) -> str | None:
     return next((option for option in options if option in keys), None)
 
 
-def _string_value(corr: Any, name: str, value: Any, categories: dict[str, set]) -> str:
+def _string_value(
+    corr: Correction | CompoundCorrection, name: str, value: Any, categories: dict[str, set[Any]]
+) -> str:
     """A string input's value, checked against the payload's keys; a lone key is the default."""
     keys = sorted(k for k in categories.get(name, set()) if isinstance(k, str))
     if value is None:
@@ -307,9 +352,9 @@ def _reachable(node: Any, fixed: Mapping[str, str]) -> Iterator[dict[str, Any]]:
         yield from _reachable(child, fixed)
 
 
-def _category_keys(node: Any) -> dict[str, set]:
+def _category_keys(node: Any) -> dict[str, set[Any]]:
     """Input name → the keys its category nodes have, anywhere in the tree."""
-    keys: dict[str, set] = {}
+    keys: dict[str, set[Any]] = {}
     for each in _reachable(node, {}):
         if each["nodetype"] == "category":
             keys.setdefault(each["input"], set()).update(i["key"] for i in each["content"])
@@ -325,8 +370,13 @@ def declared_ranges(node: Any, fixed: Mapping[str, str]) -> dict[str, tuple[floa
     left out: their bins are not in the input's own units.
 
     Example:
-        >>> declared_ranges(node, {"year": "2016postVFP_UL"})  # doctest: +SKIP
-        {'abseta': (0.0, 2.4), 'pt': (15.0, inf)}
+        >>> path = corrections_root / "POG/EGM/2016postVFP_UL/electron.json.gz"
+        >>> corrections = payload_document(path)["corrections"]
+        >>> [sf] = [c for c in corrections if c["name"] == "UL-Electron-ID-SF"]
+        >>> declared_ranges(sf["data"], {"WorkingPoint": "RecoBelow20"})
+        {'eta': (-inf, inf), 'pt': (10.0, 20.0)}
+        >>> declared_ranges(sf["data"], {"WorkingPoint": "Tight"})
+        {'eta': (-inf, inf), 'pt': (10.0, inf)}
     """
     ranges: dict[str, tuple[float, float]] = {}
     transformed = set()
@@ -352,7 +402,12 @@ def _span(edges: Any) -> tuple[float, float]:
     return float(edges[0]), float(edges[-1])  # float() reads "inf" and "-inf" too
 
 
-def _clamped(corr: Any, values: dict[str, Any], node: Any, fixed: Mapping[str, str]) -> dict:
+def _clamped(
+    corr: Correction | CompoundCorrection,
+    values: dict[str, Any],
+    node: Any,
+    fixed: Mapping[str, str],
+) -> dict[str, Any]:
     """The real inputs clipped into the payload's declared range (see the module docstring)."""
     if node is None:
         return values

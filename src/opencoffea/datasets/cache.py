@@ -16,7 +16,17 @@ __all__ = ["cache_dir"]
 
 
 def cache_dir(part: str) -> Path:
-    """The cache directory for one kind of thing (created if missing)."""
+    """The cache directory for one kind of thing (created if missing).
+
+    Example:
+        >>> import os, tempfile
+        >>> from unittest import mock
+        >>> root = tempfile.mkdtemp()
+        >>> with mock.patch.dict(os.environ, OPENCOFFEA_CACHE=root):
+        ...     path = cache_dir("samples")
+        >>> path.relative_to(root), path.is_dir()
+        (PosixPath('samples'), True)
+    """
     root = os.environ.get("OPENCOFFEA_CACHE")
     if root is None:
         xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")

@@ -145,7 +145,7 @@ def checksum(path: str | Path) -> str:
     """The adler32 checksum of a file, read in chunks, written as the portal writes it.
 
     Example:
-        >>> checksum("nano_dy.root")  # doctest: +SKIP
+        >>> checksum(nano_dy)
         'adler32:38a4e4cf'
     """
     value = 1  # adler32's starting value

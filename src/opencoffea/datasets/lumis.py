@@ -36,13 +36,29 @@ def _keys(runs: Iterable[int], lumis: Iterable[int]) -> np.ndarray:
 
 @dataclass
 class LumiSections:
-    """A set of (run, lumi section) pairs, kept as sorted unique 64-bit keys."""
+    """A set of (run, lumi section) pairs, kept as sorted unique 64-bit keys.
+
+    Example:
+        >>> chunks = [LumiSections.from_events([1, 1], [5, 6]), LumiSections.from_events([1], [6])]
+        >>> total = sum(chunks, LumiSections())  # what the chunks of a run add up to
+        >>> len(total), total.to_golden_json()
+        (2, {'1': [[5, 6]]})
+    """
 
     keys: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint64))
 
     @classmethod
     def from_events(cls, runs: Iterable[int], lumis: Iterable[int]) -> LumiSections:
-        """The lumi sections of some events (duplicates collapse)."""
+        """The lumi sections of some events (duplicates collapse).
+
+        Example:
+            >>> import uproot
+            >>> with uproot.open(testdata / "nanoaod" / "nano_dimuon.root") as file:
+            ...     ids = file["Events"].arrays(["run", "luminosityBlock"], library="np")
+            >>> seen = LumiSections.from_events(ids["run"], ids["luminosityBlock"])
+            >>> len(ids["run"]), len(seen)  # 40 events of one lumi section
+            (40, 1)
+        """
         return cls(_keys(runs, lumis))
 
     def __add__(self, other: LumiSections) -> LumiSections:
@@ -55,7 +71,12 @@ class LumiSections:
         return isinstance(other, LumiSections) and np.array_equal(self.keys, other.keys)
 
     def to_golden_json(self) -> dict[str, list[list[int]]]:
-        """``{run: [[first, last], ...]}`` with consecutive lumi sections merged into ranges."""
+        """``{run: [[first, last], ...]}`` with consecutive lumi sections merged into ranges.
+
+        Example:
+            >>> LumiSections.from_events([315267] * 4, [205, 206, 207, 210]).to_golden_json()
+            {'315267': [[205, 207], [210, 210]]}
+        """
         runs = (self.keys >> np.uint64(32)).astype(np.int64)
         lumis = (self.keys & np.uint64(0xFFFFFFFF)).astype(np.int64)
         out: dict[str, list[list[int]]] = {}
@@ -69,7 +90,15 @@ class LumiSections:
 
 
 def load_mask(path: str | Path, dataset: str) -> LumiMask:
-    """coffea's ``LumiMask`` of a golden-JSON file, with a clear error if it is unusable."""
+    """coffea's ``LumiMask`` of a golden-JSON file, with a clear error if it is unusable.
+
+    Example:
+        >>> golden = "Cert_190456-208686_8TeV_22Jan2013ReReco_Collisions12_JSON.txt"
+        >>> mask = load_mask(testdata / "lumimasks" / golden, "DoubleMuParked_2012B")
+        >>> runs, lumis = np.array([190645, 190645], np.uint32), np.array([10, 200], np.uint32)
+        >>> mask(runs, lumis)  # run 190645 is certified from lumi section 10 to 110
+        array([ True, False])
+    """
     path = Path(path)
     try:
         json.loads(path.read_text())

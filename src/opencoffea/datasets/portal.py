@@ -94,8 +94,13 @@ def default_server() -> str:
     """The portal to use when none is given: ``OPENCOFFEA_PORTAL`` if set, else the CERN one.
 
     Example:
-        >>> default_server()  # doctest: +SKIP
+        >>> from unittest import mock
+        >>> with mock.patch.dict(os.environ, OPENCOFFEA_PORTAL=""):
+        ...     default_server()
         'https://opendata.cern.ch'
+        >>> with mock.patch.dict(os.environ, OPENCOFFEA_PORTAL="http://127.0.0.1:8000/"):
+        ...     default_server()  # a mirror, or a local stand-in
+        'http://127.0.0.1:8000'
     """
     return _checked_server(os.environ.get("OPENCOFFEA_PORTAL") or DEFAULT_SERVER)
 
@@ -132,7 +137,12 @@ class PortalFile:
 
     @property
     def name(self) -> str:
-        """The file name, the last part of the URI."""
+        """The file name, the last part of the URI.
+
+        Example:
+            >>> PortalFile("https://opendata.cern.ch/eos/opendata/cms/mc/x/SMHiggsToZZTo4L.root").name
+            'SMHiggsToZZTo4L.root'
+        """
         return self.uri.rstrip("/").rsplit("/", 1)[-1]
 
 
@@ -197,7 +207,9 @@ class Portal:
     :data:`RETRIES`, :data:`BACKOFF`).
 
     Example:
-        >>> portal = Portal("https://opendata.cern.ch", refresh=True)  # doctest: +SKIP
+        >>> portal = Portal("https://opendata.cern.ch/", refresh=True, retries=5)
+        >>> portal, portal.retries, portal.backoff
+        (Portal('https://opendata.cern.ch'), 5, 1.0)
         >>> portal.record(14220).title  # doctest: +SKIP
         'CMS list of validated runs Cert_271036-284044_13TeV_Legacy2016_Collisions16_JSON.txt'
     """
@@ -224,7 +236,17 @@ class Portal:
 
     @property
     def cache_path(self) -> Path:
-        """This server's directory in the cache (records, golden JSON files)."""
+        """This server's directory in the cache (records, golden JSON files).
+
+        Example:
+            >>> import tempfile
+            >>> from unittest import mock
+            >>> root = tempfile.mkdtemp()
+            >>> with mock.patch.dict(os.environ, OPENCOFFEA_CACHE=root):
+            ...     path = Portal("http://127.0.0.1:8000").cache_path
+            >>> path.relative_to(root)
+            PosixPath('portal/127.0.0.1_8000')
+        """
         slug = re.sub(r"[^A-Za-z0-9.-]+", "_", self.server.split("://", 1)[-1]).strip("_")
         path = cache_dir("portal") / slug
         path.mkdir(parents=True, exist_ok=True)
@@ -301,8 +323,8 @@ class Portal:
         Example:
             >>> hits = Portal().search("DoubleMuon", experiment="CMS", year=2016,
             ...                        format="nanoaod")  # doctest: +SKIP
-            >>> [h.recid for h in hits]  # doctest: +SKIP
-            [30555, 30522]
+            >>> sorted(h.recid for h in hits)  # doctest: +SKIP
+            [30522, 30555]
         """
         query = {"q": text, "page": 1, "size": size}
         facets = {"experiment": experiment, "type": type, "year": year, "file_type": format}
@@ -342,7 +364,9 @@ class Portal:
 
     # ------------------------------------------------------------------ HTTP
 
-    def open(self, url: str, what: str, headers: dict[str, str] | None = None):
+    def open(
+        self, url: str, what: str, headers: dict[str, str] | None = None
+    ) -> http.client.HTTPResponse:
         """The open answer to ``GET url``, retrying connection errors and HTTP 5xx.
 
         ``what`` names the request in error messages ("record 30555"). Other HTTP errors
@@ -350,9 +374,10 @@ class Portal:
         caller to word; :mod:`opencoffea.datasets.download` streams files through this.
 
         Example:
-            >>> with Portal().open("https://opendata.cern.ch/api/records/1", "record 1") as a:
-            ...     a.status  # doctest: +SKIP
-            200
+            >>> url = "https://opendata.cern.ch/api/records/14220"
+            >>> with Portal().open(url, "record 14220") as answer:  # doctest: +SKIP
+            ...     answer.status, answer.headers["Content-Type"]
+            (200, 'application/json')
         """
         request = urllib.request.Request(
             url, headers={"User-Agent": f"opencoffea/{__version__}", **(headers or {})}
@@ -468,17 +493,20 @@ def _record_from(answer: dict[str, Any], indexes: dict[str, Any], recid: int) ->
     inline = [i for i in _as_list(meta.get("_file_indices")) if isinstance(i, dict)]
     for entry in inline:
         listed = entry.get("files")
-        files.extend(_files(listed if listed is not None else indexes.get(entry.get("key"), [])))
+        if listed is None:  # the index's content was fetched apart, by its key
+            listed = indexes.get(str(entry.get("key")), [])
+        files.extend(_files(listed))
     if not inline:
         for name, _uri in _index_entries(meta):
             files.extend(_files(indexes.get(name, [])))
     plain = [f for f in _as_list(meta.get("files") or meta.get("_files")) if not _is_index(f)]
     files.extend(_files(plain))
-    seen: set[str] = set()
-    unique = tuple(f for f in files if not (f.uri in seen or seen.add(f.uri)))
+    first: dict[str, PortalFile] = {}  # by URI: a file listed twice is kept once, where first
+    for file in files:
+        first.setdefault(file.uri, file)
     return Record(
         **{f.name: getattr(summary, f.name) for f in fields(RecordSummary)},
-        files=unique,
+        files=tuple(first.values()),
         validated_runs=_validated_runs(meta),
         cross_section_pb=_cross_section(meta),
     )
@@ -493,8 +521,8 @@ def _summary_from(hit: Any, recid: int | None) -> RecordSummary:
     title = meta.get("title")
     if number is None or not isinstance(title, str):
         raise ValueError(f"no {'recid' if number is None else 'title'} in the metadata")
-    kind_of = meta.get("type") if isinstance(meta.get("type"), dict) else {}
-    distribution = meta.get("distribution") if isinstance(meta.get("distribution"), dict) else {}
+    kind_of = _as_dict(meta.get("type"))
+    distribution = _as_dict(meta.get("distribution"))
     experiments = [str(e) for e in _as_list(meta.get("experiment"))]
     years = sorted({str(y) for y in _as_list(meta.get("date_created")) if y})
     return RecordSummary(
@@ -560,7 +588,7 @@ def _validated_runs(meta: dict[str, Any]) -> tuple[int, ...]:
 def _cross_section(meta: dict[str, Any]) -> float | None:
     """``cross_section.total_value`` in pb (a number or a numeric string), else None."""
     block = meta.get("cross_section")
-    value = block.get("total_value", block.get("value")) if isinstance(block, dict) else block
+    value: Any = block.get("total_value", block.get("value")) if isinstance(block, dict) else block
     try:
         number = float(value)
     except (TypeError, ValueError):
@@ -603,6 +631,10 @@ def _files(entries: Iterable[Any]) -> list[PortalFile]:
         for e in entries
         if isinstance(e, dict) and isinstance(e.get("uri"), str)
     ]
+
+
+def _as_dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _as_list(value: Any) -> list[Any]:

@@ -6,10 +6,10 @@ before v7 names them with a trailing underscore (``genEventSumw_``). A file may 
 several runs (entries); the sums of the file are the sums over them.
 
 Example:
-    >>> import uproot
-    >>> with uproot.open("nano_dy.root") as f:  # doctest: +SKIP
-    ...     read_run_sums(f)
-    RunSums(count=..., sumw=..., sumw2=..., branch='genEventSumw_')
+    >>> with uproot.open(nano_dy) as file:  # NanoAOD v6: the names end in "_"
+    ...     read_run_sums(file)  # doctest: +NORMALIZE_WHITESPACE
+    RunSums(count=850098.0, sumw=15166686735.858717, sumw2=588798921139442.8,
+            branch='genEventSumw_')
 """
 
 from __future__ import annotations
@@ -24,7 +24,14 @@ __all__ = ["RunSums", "read_run_sums"]
 
 @dataclass(frozen=True)
 class RunSums:
-    """Generated events and Σw, Σw² of one file, and the branch they were read from."""
+    """Generated events and Σw, Σw² of one file, and the branch they were read from.
+
+    Example:
+        >>> with uproot.open(testdata / "nanoaod" / "pfnano.root") as file:
+        ...     sums = read_run_sums(file)
+        >>> sums.count, sums.sumw, sums.branch  # unit weights: Σw is the number of events
+        (10.0, 10.0, 'genEventSumw')
+    """
 
     count: float
     sumw: float
@@ -37,6 +44,11 @@ def read_run_sums(file: uproot.ReadOnlyDirectory) -> RunSums | None:
 
     None means the file cannot tell its own normalisation (data, reduced formats, or a
     file written without the tree); the caller falls back to Σ genWeight of events read.
+
+    Example:
+        >>> with uproot.open(testdata / "nanoaod" / "nano_dimuon.root") as file:  # data
+        ...     print(read_run_sums(file))
+        None
     """
     if "Runs" not in file or not isinstance(file["Runs"], uproot.TTree):
         return None

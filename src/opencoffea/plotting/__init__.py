@@ -38,6 +38,7 @@ The modules, in the order the numbers flow:
 
 Example:
     >>> from opencoffea import load_result
+    >>> from opencoffea.plotting import plot_result
     >>> paths = plot_result(load_result("results/higgs4l_demo"))  # doctest: +SKIP
     >>> [p.name for p in paths][:3]  # doctest: +SKIP
     ['m4l.png', 'm4l.pdf', 'm4l.json']

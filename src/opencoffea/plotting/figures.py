@@ -5,7 +5,10 @@ JSON of exactly what it shows.
 Every mistake in the plots is found by :func:`check_plots` before any figure is drawn.
 
 Example:
+    >>> from opencoffea import load_result
     >>> paths = plot_result(load_result("results/dimuon_demo"))  # doctest: +SKIP
+    >>> [path.name for path in paths]  # doctest: +SKIP
+    ['mass.png', 'mass.pdf', 'mass.json']
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from hist.intervals import poisson_interval
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import is_color_like
 from matplotlib.figure import Figure
+from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from ..config import AnalysisConfig, Plot
@@ -46,7 +50,17 @@ def check_plots(result: Result, config: AnalysisConfig | None = None) -> None:
     half-written figures.
 
     Example:
-        >>> check_plots(load_result("results/higgs4l_demo"))  # doctest: +SKIP
+        >>> from opencoffea import load_result
+        >>> result = load_result("results/higgs4l_demo")  # doctest: +SKIP
+        >>> check_plots(result)  # every plot can be drawn: nothing to say  # doctest: +SKIP
+        >>> plots = {"m4l": Plot(stack=["ZZ"], data="Data", colors={"ZZ": "kAzur"})}
+        >>> check_plots(result, result.config.model_copy(update={"plots": plots}))
+        ... # doctest: +SKIP
+        Traceback (most recent call last):
+        ...
+        opencoffea.errors.PlotError: 2 problems in the plots:
+        plot 'm4l': no dataset of the result is in group 'ZZ'; groups: Data, m_H = 125 GeV, ZZ → 4ℓ
+        plot 'm4l': 'kAzur' (colour of 'ZZ') is not a matplotlib colour or a known ROOT colour name
     """
     config = config or result.config
     members = group_members(result, config)
@@ -75,16 +89,22 @@ def plot_result(
 ) -> list[Path]:
     """Draw every plot of the configuration: ``<plot>.png``, ``.pdf`` and ``.json``.
 
-    ``config`` defaults to the result's own; ``directory`` to ``<result>/plots``.
+    ``config`` defaults to the result's own; ``directory`` to ``<result>/plots``, and must be
+    given for a result that is not written yet (its ``directory`` is None).
 
     Example:
-        >>> paths = plot_result(load_result("results/dimuon_demo"))  # doctest: +SKIP
-        >>> [p.name for p in paths]  # doctest: +SKIP
-        ['mass.png', 'mass.pdf', 'mass.json']
+        >>> from opencoffea import load_result
+        >>> paths = plot_result(load_result("results/higgs4l_demo"))  # doctest: +SKIP
+        >>> [p.name for p in paths][:4]  # doctest: +SKIP
+        ['m4l.png', 'm4l.pdf', 'm4l.json', 'm4l_4mu.png']
     """
     config = config or result.config
+    if directory is None:
+        if result.directory is None:
+            raise PlotError("the result is not written to a directory: give one for the plots")
+        directory = result.directory / "plots"
     check_plots(result, config)
-    directory = Path(directory) if directory else result.directory / "plots"
+    directory = Path(directory)
     written: list[Path] = []
     for name, plot in config.plots.items():
         directory.mkdir(parents=True, exist_ok=True)
@@ -119,11 +139,15 @@ def _figure(
         (groups[g].variances for g in plot.signal), np.zeros_like(stack.values)
     )
     colours = plot_colours(plot)
-    figure = Figure(figsize=(10, 12.5 if plot.ratio else 10), layout="constrained")
+    # The ratio panel sits right under the main one. Made inside the CMS style, whose pads
+    # are the defaults.
+    layout = (
+        ConstrainedLayoutEngine(hspace=0, h_pad=0.02) if plot.ratio else ConstrainedLayoutEngine()
+    )
+    figure = Figure(figsize=(10, 12.5 if plot.ratio else 10), layout=layout)
     FigureCanvasAgg(figure)  # no pyplot: no display needed, no global figure state
     if plot.ratio:
         top, bottom = figure.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": (3, 1)})
-        figure.get_layout_engine().set(hspace=0, h_pad=0.02)
     else:
         top, bottom = figure.subplots(), None
     peak, smallest = _draw_main(top, plot, groups, stack, expected, edges, colours)

@@ -12,9 +12,9 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias, cast
 
 import hist
 import numpy as np
@@ -57,16 +57,40 @@ class GroupHistogram:
 
     @property
     def total(self) -> float:
-        """The yield: the sum of the in-range bins."""
+        """The yield: the sum of the in-range bins.
+
+        Example:
+            >>> zz = GroupHistogram("ZZ", "stack", np.array([70.0, 73, 76]),
+            ...                     np.array([1.5, 2.5]), np.array([0.2, 0.3]), overflow=(4.0, 1.0))
+            >>> zz.total  # the overflow is not counted: a yield is what the figure shows
+            4.0
+        """
         return float(self.values.sum())
 
     @property
     def total_variance(self) -> float:
-        """The yield's variance (Σw² of the in-range bins)."""
+        """The yield's variance (Σw² of the in-range bins).
+
+        Example:
+            >>> zz = GroupHistogram("ZZ", "stack", np.array([70.0, 73, 76]),
+            ...                     np.array([1.5, 2.5]), np.array([0.2, 0.3]))
+            >>> zz.total_variance
+            0.5
+        """
         return float(self.variances.sum())
 
     def as_dict(self) -> dict[str, Any]:
-        """The group as it is written to a plot's JSON."""
+        """The group as it is written to a plot's JSON.
+
+        Example:
+            >>> zz = GroupHistogram("ZZ", "stack", np.array([70.0, 73, 76]),
+            ...                     np.array([1.5, 2.5]), np.array([0.2, 0.3]), ("ZZTo4L",))
+            >>> zz.as_dict()  # doctest: +NORMALIZE_WHITESPACE
+            {'kind': 'stack', 'datasets': ['ZZTo4L'], 'edges': [70.0, 73.0, 76.0],
+             'values': [1.5, 2.5], 'variances': [0.2, 0.3], 'yield': 4.0, 'yield_variance': 0.5,
+             'underflow': {'value': 0.0, 'variance': 0.0},
+             'overflow': {'value': 0.0, 'variance': 0.0}}
+        """
         return {
             "kind": self.kind,
             "datasets": list(self.datasets),
@@ -87,6 +111,7 @@ def group_members(result: Result, config: AnalysisConfig | None = None) -> dict[
     one it had in the run.
 
     Example:
+        >>> from opencoffea import load_result
         >>> group_members(load_result("results/higgs4l_demo"))["Data"]  # doctest: +SKIP
         ['DoubleMuParked', 'DoubleElectron']
     """
@@ -113,11 +138,12 @@ def group_histograms(
     Category axes not in ``select`` are summed over their declared categories.
 
     Example:
+        >>> from opencoffea import load_result
         >>> result = load_result("results/higgs4l_demo")  # doctest: +SKIP
         >>> select = {"channel": "4mu"}
         >>> g = group_histograms(result, "m4l", {"Data": "data"}, select)  # doctest: +SKIP
         >>> g["Data"].total  # doctest: +SKIP
-        17.0
+        72.0
     """
     members = group_members(result, config)
     check_groups(groups, members)
@@ -130,13 +156,13 @@ def group_histograms(
         values, variances = np.zeros(axis.size), np.zeros(axis.size)
         under, over = np.zeros(2), np.zeros(2)
         for dataset in datasets:  # in a fixed order: the sums are the same in every run
-            one = reduced[{"dataset": hist.loc(dataset)}]
+            one = _select(reduced, {"dataset": hist.loc(dataset)})
             values = values + one.values()
             variances = variances + one.variances()
             flow_under, flow_over = _flows(one)
             under, over = under + flow_under, over + flow_over
         out[group] = GroupHistogram(
-            group, kind, edges, values, variances, datasets, tuple(under), tuple(over)
+            group, kind, edges, values, variances, datasets, _pair(under), _pair(over)
         )
     return out
 
@@ -150,6 +176,7 @@ def reduce_histogram(
     Every way the histogram cannot be a figure or a yields table is a :class:`PlotError`.
 
     Example:
+        >>> from opencoffea import load_result
         >>> result = load_result("results/higgs4l_demo")  # doctest: +SKIP
         >>> _, axis, summed = reduce_histogram(result, "m4l", {})  # doctest: +SKIP
         >>> axis.name, summed  # doctest: +SKIP
@@ -165,7 +192,9 @@ def reduce_histogram(
     if NOMINAL not in list(h.axes["systematic"]):
         raise PlotError(f"histogram {histogram!r} has no {NOMINAL!r} variation in this result")
     user_axes = list(h.axes)[2:]
-    categories = {a.name: list(a) for a in user_axes if isinstance(a, hist.axis.StrCategory)}
+    categories = {
+        a.name: [str(c) for c in a] for a in user_axes if isinstance(a, hist.axis.StrCategory)
+    }
     numeric = [a for a in user_axes if not isinstance(a, hist.axis.StrCategory)]
     if len(numeric) != 1:
         names = ", ".join(a.name for a in numeric) or "none"
@@ -186,15 +215,30 @@ def reduce_histogram(
                 + did_you_mean(value, categories[name])
                 + f"; categories: {', '.join(categories[name])}"
             )
-    index: dict[str, Any] = {"systematic": hist.loc(NOMINAL)}
+    index: dict[int | str, Any] = {"systematic": hist.loc(NOMINAL)}
     summed = [name for name in categories if name not in select]
     for name in categories:
         # slice(0, len, sum): the declared categories only, not the overflow of others
         index[name] = hist.loc(select[name]) if name in select else slice(0, len, sum)
-    return h[index], numeric[0], summed
+    return _select(h, index), numeric[0], summed
 
 
-def _flows(one: hist.Hist) -> tuple[np.ndarray, np.ndarray]:
+# The histograms of a result hold weighted sums. hist's types cannot tell that an index
+# which leaves an axis selects a histogram, not one bin: the selections here say so.
+_Weighted: TypeAlias = "hist.Hist[hist.storage.Weight]"
+
+
+def _select(h: hist.Hist, index: Mapping[int | str, Any]) -> _Weighted:
+    """``h[index]`` for an index that leaves at least one axis: a histogram, not a bin."""
+    return cast(_Weighted, h[index])
+
+
+def _pair(values: np.ndarray) -> tuple[float, float]:
+    """(value, variance) as the numbers a :class:`GroupHistogram` keeps."""
+    return float(values[0]), float(values[1])
+
+
+def _flows(one: _Weighted) -> tuple[np.ndarray, np.ndarray]:
     """(value, variance) of the underflow and of the overflow of a 1D histogram."""
     traits = one.axes[0].traits
     view = one.view(flow=True)

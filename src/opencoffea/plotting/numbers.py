@@ -30,9 +30,12 @@ def plot_numbers(result: Result, name: str, config: AnalysisConfig | None = None
     """Exactly what plot ``name`` shows, as written to ``<name>.json``.
 
     Example:
+        >>> from opencoffea import load_result
         >>> numbers = plot_numbers(load_result("results/higgs4l_demo"), "m4l")  # doctest: +SKIP
         >>> numbers["groups"]["Data"]["kind"], numbers["stack_total"]["groups"]  # doctest: +SKIP
         ('data', ['ZZ → 4ℓ'])
+        >>> numbers["groups"]["Data"]["yield"], numbers["summed"]  # doctest: +SKIP
+        (185.0, ['channel'])
     """
     config = config or result.config
     plot = _plot_named(config, name)
@@ -55,6 +58,7 @@ def plot_groups(
     """The groups plot ``name`` draws, with a mistake named after the plot.
 
     Example:
+        >>> from opencoffea import load_result
         >>> result = load_result("results/higgs4l_demo")  # doctest: +SKIP
         >>> config = result.config  # doctest: +SKIP
         >>> list(plot_groups(result, config, "m4l", config.plots["m4l"]))  # doctest: +SKIP
@@ -79,6 +83,7 @@ def numbers_from_groups(
     figure and its JSON share one computation).
 
     Example:
+        >>> from opencoffea import load_result
         >>> result = load_result("results/higgs4l_demo")  # doctest: +SKIP
         >>> config, plot = result.config, result.config.plots["m4l"]  # doctest: +SKIP
         >>> groups = plot_groups(result, config, "m4l", plot)  # doctest: +SKIP

@@ -4,7 +4,18 @@ The yields are those of the figures (nominal, in-range bins), computed the same 
 without drawing: this module does not import matplotlib, so ``opencoffea yields`` is quick.
 
 Example:
-    >>> render_yields(yields(load_result("results/higgs4l_demo")))  # doctest: +SKIP
+    >>> from opencoffea import load_result
+    >>> from rich.console import Console
+    >>> table = yields(load_result("results/higgs4l_demo"))  # doctest: +SKIP
+    >>> render_yields(table, Console(width=100))  # doctest: +SKIP +NORMALIZE_WHITESPACE
+             higgs4l_demo: yields of 'm4l' (per channel, nominal, in-range bins)
+    ┏━━━━━━━━━━━━━━━┳━━━━━━━━┳━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━┳━━━━━━━━━━━━━━┓
+    ┃ group         ┃ kind   ┃         4mu ┃            4e ┃       2e2mu ┃     combined ┃
+    ┡━━━━━━━━━━━━━━━╇━━━━━━━━╇━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━╇━━━━━━━━━━━━━━┩
+    │ ZZ → 4ℓ       │ stack  │  59.9 ± 2.5 │    19.5 ± 1.4 │  79.9 ± 2.9 │  159.3 ± 4.1 │
+    │ m_H = 125 GeV │ signal │ 7.28 ± 0.17 │ 2.077 ± 0.088 │ 8.19 ± 0.18 │ 17.55 ± 0.26 │
+    │ Data          │ data   │          72 │            23 │          90 │          185 │
+    └───────────────┴────────┴─────────────┴───────────────┴─────────────┴──────────────┘
 """
 
 from __future__ import annotations
@@ -42,6 +53,12 @@ class Yield:
 
     @property
     def error(self) -> float:
+        """√variance: the MC statistical error, or √N for data.
+
+        Example:
+            >>> Yield(72.0, 72.0).error  # 72 data events
+            8.48528137423857
+        """
         return math.sqrt(self.variance)
 
 
@@ -63,11 +80,24 @@ class Comparison:
 
     @property
     def difference(self) -> float:
+        """Ours minus the reference.
+
+        Example:
+            >>> Comparison("Data", "4mu", Yield(72.0, 72.0), 66.0, 0.0).difference
+            6.0
+        """
         return self.ours.value - self.reference
 
     @property
     def pull(self) -> float | None:
-        """None when neither number has an error (the pull is undefined)."""
+        """None when neither number has an error (the pull is undefined).
+
+        Example:
+            >>> Comparison("Data", "4mu", Yield(72.0, 72.0), 66.0, 0.0).pull  # 6 / √72
+            0.7071067811865476
+            >>> print(Comparison("ZZ", "4mu", Yield(60.0, 0.0), 59.0, 0.0).pull)
+            None
+        """
         sigma = math.sqrt(self.ours.variance + self.reference_error**2)
         return self.difference / sigma if sigma > 0 else None
 
@@ -77,6 +107,18 @@ class YieldTable:
     """Yields per plot group (rows) and category (columns, then ``combined``).
 
     Example:
+        >>> table = YieldTable(
+        ...     "higgs4l", "m4l", "channel", ["4mu", "combined"], {"ZZ": "stack", "Data": "data"},
+        ...     {"ZZ": {"4mu": Yield(59.93, 6.43), "combined": Yield(159.32, 17.08)},
+        ...      "Data": {"4mu": Yield(72.0, 72.0), "combined": Yield(185.0, 185.0)}},
+        ...     [Comparison("Data", "4mu", Yield(72.0, 72.0), 66.0, 0.0)],
+        ... )
+        >>> table.cells["Data"]["4mu"].value, table.comparisons[0].difference
+        (72.0, 6.0)
+
+        :func:`yields` makes the table of a result:
+
+        >>> from opencoffea import load_result
         >>> table = yields(load_result("results/higgs4l_demo"))  # doctest: +SKIP
         >>> table.cells["Data"]["4mu"].value  # doctest: +SKIP
         72.0
@@ -91,7 +133,17 @@ class YieldTable:
     comparisons: list[Comparison]
 
     def as_dict(self) -> dict[str, Any]:
-        """Machine-readable: the table and the comparisons."""
+        """Machine-readable: the table and the comparisons.
+
+        Example:
+            >>> table = YieldTable("higgs4l", "m4l", None, ["combined"], {"Data": "data"},
+            ...                    {"Data": {"combined": Yield(185.0, 185.0)}}, [])
+            >>> table.as_dict()  # doctest: +NORMALIZE_WHITESPACE
+            {'histogram': 'm4l', 'axis': None, 'columns': ['combined'],
+             'groups': {'Data': {'kind': 'data',
+                                 'combined': {'value': 185.0, 'error': 13.601470508735444}}},
+             'comparisons': []}
+        """
         return {
             "histogram": self.histogram,
             "axis": self.axis,
@@ -131,9 +183,12 @@ def yields(
     signal, data), then every other group of the result.
 
     Example:
+        >>> from opencoffea import load_result
         >>> table = yields(load_result("results/higgs4l_demo"))  # doctest: +SKIP
         >>> table.columns  # doctest: +SKIP
         ['4mu', '4e', '2e2mu', 'combined']
+        >>> table.kinds  # doctest: +SKIP
+        {'ZZ → 4ℓ': 'stack', 'm_H = 125 GeV': 'signal', 'Data': 'data'}
     """
     config = config or result.config
     spec = config.yields
@@ -142,7 +197,9 @@ def yields(
     h = result.histograms.get(histogram)
     categories = [a for a in list(h.axes)[2:] if isinstance(a, hist.axis.StrCategory)] if h else []
     axis = categories[0].name if categories else None
-    selections = [(c, {axis: c}) for c in (categories[0] if categories else [])]
+    selections: list[tuple[str, dict[str, str]]] = []
+    if categories:
+        selections = [(str(c), {categories[0].name: str(c)}) for c in categories[0]]
     selections.append((COMBINED, {}))
     cells: dict[str, dict[str, Yield]] = {group: {} for group in kinds}
     for column, select in selections:
@@ -219,7 +276,28 @@ def render_yields(table: YieldTable, console: Console | None = None) -> None:
     Simulation shows value ± √Σw², data the count.
 
     Example:
-        >>> render_yields(yields(load_result("results/higgs4l_demo")))  # doctest: +SKIP
+        >>> from rich.console import Console
+        >>> table = YieldTable(
+        ...     "higgs4l", "m4l", "channel", ["4mu", "combined"], {"ZZ": "stack", "Data": "data"},
+        ...     {"ZZ": {"4mu": Yield(59.93, 6.43), "combined": Yield(159.32, 17.08)},
+        ...      "Data": {"4mu": Yield(72.0, 72.0), "combined": Yield(185.0, 185.0)}},
+        ...     [Comparison("Data", "4mu", Yield(72.0, 72.0), 66.0, 0.0)],
+        ... )
+        >>> render_yields(table, Console(width=80))  # doctest: +NORMALIZE_WHITESPACE
+           higgs4l: yields of 'm4l' (per channel,
+                  nominal, in-range bins)
+        ┏━━━━━━━┳━━━━━━━┳━━━━━━━━━━━━┳━━━━━━━━━━━━━┓
+        ┃ group ┃ kind  ┃        4mu ┃    combined ┃
+        ┡━━━━━━━╇━━━━━━━╇━━━━━━━━━━━━╇━━━━━━━━━━━━━┩
+        │ ZZ    │ stack │ 59.9 ± 2.5 │ 159.3 ± 4.1 │
+        │ Data  │ data  │         72 │         185 │
+        └───────┴───────┴────────────┴─────────────┘
+                against the reference: difference and pull
+        ┏━━━━━━━┳━━━━━━━━┳━━━━━━┳━━━━━━━━━━━┳━━━━━━━━━━━━┳━━━━━━━━┓
+        ┃ group ┃ column ┃ ours ┃ reference ┃ difference ┃   pull ┃
+        ┡━━━━━━━╇━━━━━━━━╇━━━━━━╇━━━━━━━━━━━╇━━━━━━━━━━━━╇━━━━━━━━┩
+        │ Data  │ 4mu    │   72 │        66 │       +6.0 │ +0.71σ │
+        └───────┴────────┴──────┴───────────┴────────────┴────────┘
     """
     console = console or Console(highlight=False)
     where = f"per {table.axis}, " if table.axis else ""
