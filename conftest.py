@@ -7,7 +7,12 @@ run from the repository's top folder (``configs/…`` paths work) and find these
 - ``testdata``: the real test data (``OPENCOFFEA_TESTDATA``, default ``../shared/data``);
 - ``nano_dy``: the path of a real 2018 NanoAOD file of 40 Drell-Yan events, and ``events``:
   its NanoEvents (what a processor's ``analyze`` receives);
-- ``corrections_root``: the official CMS correction payloads (a jsonpog-integration checkout).
+- ``corrections_root``: the official CMS correction payloads (a jsonpog-integration checkout);
+- ``higgs4l_demo``: the directory of a written result of ``configs/higgs4l_demo.yaml`` (the
+  offline H → 4ℓ demo on generated samples), made once per test session when an example asks.
+
+Generated samples go to a cache of the test session (``OPENCOFFEA_CACHE``), shared by tests and
+examples, so a run of the tests never writes into the user's cache.
 
 An example that uses the real data is skipped, with the reason, where the data is absent.
 """
@@ -24,6 +29,28 @@ TESTDATA = Path(os.environ.get("OPENCOFFEA_TESTDATA", ROOT.parent / "shared" / "
 _DATA_NAMES = ("testdata", "nano_dy", "events", "corrections_root")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def sample_cache(tmp_path_factory: pytest.TempPathFactory):
+    """Generated samples go to a cache of this test session, shared by its tests."""
+    path = tmp_path_factory.mktemp("opencoffea-cache")
+    previous = os.environ.get("OPENCOFFEA_CACHE")
+    os.environ["OPENCOFFEA_CACHE"] = str(path)
+    yield path
+    if previous is None:
+        del os.environ["OPENCOFFEA_CACHE"]
+    else:
+        os.environ["OPENCOFFEA_CACHE"] = previous
+
+
+@pytest.fixture(scope="session")
+def higgs4l_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A written result of the offline H → 4ℓ demo (the examples of plots and results read it)."""
+    from opencoffea import load_config, run, write_result
+
+    result = run(load_config(ROOT / "configs" / "higgs4l_demo.yaml"), status=False)
+    return write_result(result, tmp_path_factory.mktemp("results") / "higgs4l_demo")
+
+
 @pytest.fixture(autouse=True)
 def _doctest_names(request: pytest.FixtureRequest) -> None:
     """Fill the namespace of docstring examples (only for doctest items)."""
@@ -35,6 +62,8 @@ def _doctest_names(request: pytest.FixtureRequest) -> None:
     namespace = request.getfixturevalue("doctest_namespace")
     namespace.update(np=np, ak=ak, testdata=TESTDATA)
     sources = [example.source for example in request.node.dtest.examples]
+    if any("higgs4l_demo" in source for source in sources):
+        namespace["higgs4l_demo"] = request.getfixturevalue("higgs4l_demo")
     if not any(name in source for source in sources for name in _DATA_NAMES):
         return
     nano_dy = TESTDATA / "nanoaod" / "nano_dy.root"

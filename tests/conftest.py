@@ -23,19 +23,6 @@ def real_file(*parts: str) -> Path:
     return path
 
 
-@pytest.fixture(scope="session", autouse=True)
-def sample_cache(tmp_path_factory):
-    """Generated samples go to a cache of this test session, shared by its tests."""
-    path = tmp_path_factory.mktemp("opencoffea-cache")
-    previous = os.environ.get("OPENCOFFEA_CACHE")
-    os.environ["OPENCOFFEA_CACHE"] = str(path)
-    yield path
-    if previous is None:
-        del os.environ["OPENCOFFEA_CACHE"]
-    else:
-        os.environ["OPENCOFFEA_CACHE"] = previous
-
-
 @pytest.fixture
 def nanoaod():
     """``nanoaod("nano_dy.root")`` → path of a real NanoAOD file, or skip."""

@@ -39,8 +39,8 @@ The modules, in the order the numbers flow:
 Example:
     >>> from opencoffea import load_result
     >>> from opencoffea.plotting import plot_result
-    >>> paths = plot_result(load_result("results/higgs4l_demo"))  # doctest: +SKIP
-    >>> [p.name for p in paths][:3]  # doctest: +SKIP
+    >>> paths = plot_result(load_result(higgs4l_demo))
+    >>> [p.name for p in paths][:3]
     ['m4l.png', 'm4l.pdf', 'm4l.json']
 """
 

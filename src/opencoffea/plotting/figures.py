@@ -6,9 +6,9 @@ Every mistake in the plots is found by :func:`check_plots` before any figure is 
 
 Example:
     >>> from opencoffea import load_result
-    >>> paths = plot_result(load_result("results/dimuon_demo"))  # doctest: +SKIP
-    >>> [path.name for path in paths]  # doctest: +SKIP
-    ['mass.png', 'mass.pdf', 'mass.json']
+    >>> paths = plot_result(load_result(higgs4l_demo))
+    >>> [path.name for path in paths][:3]
+    ['m4l.png', 'm4l.pdf', 'm4l.json']
 """
 
 from __future__ import annotations
@@ -51,11 +51,11 @@ def check_plots(result: Result, config: AnalysisConfig | None = None) -> None:
 
     Example:
         >>> from opencoffea import load_result
-        >>> result = load_result("results/higgs4l_demo")  # doctest: +SKIP
-        >>> check_plots(result)  # every plot can be drawn: nothing to say  # doctest: +SKIP
+        >>> result = load_result(higgs4l_demo)
+        >>> check_plots(result)  # every plot can be drawn: nothing to say
         >>> plots = {"m4l": Plot(stack=["ZZ"], data="Data", colors={"ZZ": "kAzur"})}
         >>> check_plots(result, result.config.model_copy(update={"plots": plots}))
-        ... # doctest: +SKIP
+        ...
         Traceback (most recent call last):
         ...
         opencoffea.errors.PlotError: 2 problems in the plots:
@@ -94,8 +94,8 @@ def plot_result(
 
     Example:
         >>> from opencoffea import load_result
-        >>> paths = plot_result(load_result("results/higgs4l_demo"))  # doctest: +SKIP
-        >>> [p.name for p in paths][:4]  # doctest: +SKIP
+        >>> paths = plot_result(load_result(higgs4l_demo))
+        >>> [p.name for p in paths][:4]
         ['m4l.png', 'm4l.pdf', 'm4l.json', 'm4l_4mu.png']
     """
     config = config or result.config

@@ -112,7 +112,7 @@ def group_members(result: Result, config: AnalysisConfig | None = None) -> dict[
 
     Example:
         >>> from opencoffea import load_result
-        >>> group_members(load_result("results/higgs4l_demo"))["Data"]  # doctest: +SKIP
+        >>> group_members(load_result(higgs4l_demo))["Data"]
         ['DoubleMuParked', 'DoubleElectron']
     """
     config = config or result.config
@@ -139,10 +139,10 @@ def group_histograms(
 
     Example:
         >>> from opencoffea import load_result
-        >>> result = load_result("results/higgs4l_demo")  # doctest: +SKIP
+        >>> result = load_result(higgs4l_demo)
         >>> select = {"channel": "4mu"}
-        >>> g = group_histograms(result, "m4l", {"Data": "data"}, select)  # doctest: +SKIP
-        >>> g["Data"].total  # doctest: +SKIP
+        >>> g = group_histograms(result, "m4l", {"Data": "data"}, select)
+        >>> g["Data"].total
         72.0
     """
     members = group_members(result, config)
@@ -177,9 +177,9 @@ def reduce_histogram(
 
     Example:
         >>> from opencoffea import load_result
-        >>> result = load_result("results/higgs4l_demo")  # doctest: +SKIP
-        >>> _, axis, summed = reduce_histogram(result, "m4l", {})  # doctest: +SKIP
-        >>> axis.name, summed  # doctest: +SKIP
+        >>> result = load_result(higgs4l_demo)
+        >>> _, axis, summed = reduce_histogram(result, "m4l", {})
+        >>> axis.name, summed
         ('m4l', ['channel'])
     """
     h = result.histograms.get(histogram)

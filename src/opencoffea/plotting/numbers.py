@@ -31,10 +31,10 @@ def plot_numbers(result: Result, name: str, config: AnalysisConfig | None = None
 
     Example:
         >>> from opencoffea import load_result
-        >>> numbers = plot_numbers(load_result("results/higgs4l_demo"), "m4l")  # doctest: +SKIP
-        >>> numbers["groups"]["Data"]["kind"], numbers["stack_total"]["groups"]  # doctest: +SKIP
+        >>> numbers = plot_numbers(load_result(higgs4l_demo), "m4l")
+        >>> numbers["groups"]["Data"]["kind"], numbers["stack_total"]["groups"]
         ('data', ['ZZ → 4ℓ'])
-        >>> numbers["groups"]["Data"]["yield"], numbers["summed"]  # doctest: +SKIP
+        >>> numbers["groups"]["Data"]["yield"], numbers["summed"]
         (185.0, ['channel'])
     """
     config = config or result.config
@@ -59,9 +59,9 @@ def plot_groups(
 
     Example:
         >>> from opencoffea import load_result
-        >>> result = load_result("results/higgs4l_demo")  # doctest: +SKIP
-        >>> config = result.config  # doctest: +SKIP
-        >>> list(plot_groups(result, config, "m4l", config.plots["m4l"]))  # doctest: +SKIP
+        >>> result = load_result(higgs4l_demo)
+        >>> config = result.config
+        >>> list(plot_groups(result, config, "m4l", config.plots["m4l"]))
         ['ZZ → 4ℓ', 'm_H = 125 GeV', 'Data']
     """
     try:
@@ -84,10 +84,10 @@ def numbers_from_groups(
 
     Example:
         >>> from opencoffea import load_result
-        >>> result = load_result("results/higgs4l_demo")  # doctest: +SKIP
-        >>> config, plot = result.config, result.config.plots["m4l"]  # doctest: +SKIP
-        >>> groups = plot_groups(result, config, "m4l", plot)  # doctest: +SKIP
-        >>> numbers_from_groups(result, config, "m4l", plot, groups)["summed"]  # doctest: +SKIP
+        >>> result = load_result(higgs4l_demo)
+        >>> config, plot = result.config, result.config.plots["m4l"]
+        >>> groups = plot_groups(result, config, "m4l", plot)
+        >>> numbers_from_groups(result, config, "m4l", plot, groups)["summed"]
         ['channel']
     """
     histogram = plot.histogram or name

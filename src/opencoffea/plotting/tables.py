@@ -6,8 +6,8 @@ without drawing: this module does not import matplotlib, so ``opencoffea yields`
 Example:
     >>> from opencoffea import load_result
     >>> from rich.console import Console
-    >>> table = yields(load_result("results/higgs4l_demo"))  # doctest: +SKIP
-    >>> render_yields(table, Console(width=100))  # doctest: +SKIP +NORMALIZE_WHITESPACE
+    >>> table = yields(load_result(higgs4l_demo))
+    >>> render_yields(table, Console(width=100))  # doctest: +NORMALIZE_WHITESPACE
              higgs4l_demo: yields of 'm4l' (per channel, nominal, in-range bins)
     ┏━━━━━━━━━━━━━━━┳━━━━━━━━┳━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━┳━━━━━━━━━━━━━━┓
     ┃ group         ┃ kind   ┃         4mu ┃            4e ┃       2e2mu ┃     combined ┃
@@ -119,8 +119,8 @@ class YieldTable:
         :func:`yields` makes the table of a result:
 
         >>> from opencoffea import load_result
-        >>> table = yields(load_result("results/higgs4l_demo"))  # doctest: +SKIP
-        >>> table.cells["Data"]["4mu"].value  # doctest: +SKIP
+        >>> table = yields(load_result(higgs4l_demo))
+        >>> table.cells["Data"]["4mu"].value
         72.0
     """
 
@@ -184,10 +184,10 @@ def yields(
 
     Example:
         >>> from opencoffea import load_result
-        >>> table = yields(load_result("results/higgs4l_demo"))  # doctest: +SKIP
-        >>> table.columns  # doctest: +SKIP
+        >>> table = yields(load_result(higgs4l_demo))
+        >>> table.columns
         ['4mu', '4e', '2e2mu', 'combined']
-        >>> table.kinds  # doctest: +SKIP
+        >>> table.kinds
         {'ZZ → 4ℓ': 'stack', 'm_H = 125 GeV': 'signal', 'Data': 'data'}
     """
     config = config or result.config
