@@ -21,14 +21,10 @@ import numpy as np
 import pytest
 import uproot
 
-from opencoffea.corrections.egamma import (
-    egamma_energy,
-    electron_weight,
-    photon_weight,
-    scale_data,
-    smear_mc,
-    variations_from_branches,
-)
+from opencoffea.corrections.egamma import egamma_energy
+from opencoffea.corrections.egamma_payloads import scale_data, smear_mc
+from opencoffea.corrections.egamma_sf import electron_weight, photon_weight
+from opencoffea.corrections.egamma_stored import variations_from_branches
 from opencoffea.corrections.pileup import pileup_weight
 from opencoffea.corrections.scalefactors import WeightVariation, muon_weight, product_weight
 from opencoffea.corrections.seeds import object_gaussian

@@ -17,7 +17,8 @@ import uproot
 from opencoffea.cli import main
 from opencoffea.datasets import portal as portal_module
 from opencoffea.datasets.download import checksum, download, golden_json
-from opencoffea.datasets.portal import Portal, PortalFile, default_server
+from opencoffea.datasets.portal import Portal, default_server
+from opencoffea.datasets.records import PortalFile
 from opencoffea.errors import PortalError
 
 from .conftest import TESTDATA

@@ -16,7 +16,7 @@ import pytest
 import uproot
 
 from opencoffea import run
-from opencoffea.corrections.egamma import smear_mc
+from opencoffea.corrections.egamma_payloads import smear_mc
 from opencoffea.errors import AnalysisError, ConfigError, CorrectionError
 from opencoffea.events import describe, events_from, open_file
 

@@ -52,7 +52,9 @@ from ..eras import Era, load_manifest
 from ..errors import CorrectionError
 from ..jetkeys import JetKeys
 from ..util import NOMINAL, did_you_mean, sha256_of
-from .egamma import EnergyCorrection, egamma_energy, electron_weight, photon_weight
+from .egamma import egamma_energy
+from .egamma_objects import EnergyCorrection
+from .egamma_sf import electron_weight, photon_weight
 from .jets import JetCorrections, correct_jets, with_jets
 from .location import payload_root
 from .met import type1_met, with_met

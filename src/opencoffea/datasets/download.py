@@ -36,7 +36,8 @@ from rich.progress import (
 )
 
 from ..errors import PortalError
-from .portal import Portal, PortalFile, Record
+from .portal import Portal
+from .records import PortalFile, Record
 
 __all__ = ["checksum", "download", "golden_json"]
 

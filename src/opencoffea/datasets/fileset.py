@@ -20,7 +20,8 @@ from pathlib import Path
 from ..config import AnalysisConfig, GeneratedSample
 from ..errors import ConfigError
 from .cache import cache_dir
-from .portal import Portal, Record
+from .portal import Portal
+from .records import Record
 
 __all__ = ["InputFile", "resolve_files"]
 

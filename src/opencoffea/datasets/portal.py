@@ -1,16 +1,10 @@
-"""The CERN Open Data portal: records, their files, and search.
+"""The client of the CERN Open Data portal: fetching records, their file indexes, searches.
 
 A record is resolved through the portal's REST API, ``GET {server}/api/records/{recid}``,
-into a :class:`Record`: title, DOI, what kind of record it is, its size, its files with
-size and adler32 checksum, the validated-runs (golden JSON) records it names and, for
-simulation, the cross section where the record has one.
-
-Where the files are
-    A dataset of many files lists them in file indexes rather than one by one. The API
-    answer either carries them inline (``metadata._file_indices[].files[]``) or names the
-    index files (``metadata.files[]`` entries of type ``index.json`` / ``index.txt``); those
-    are fetched and parsed (JSON: a list of ``{uri, size, checksum}``; text: one URI a line,
-    so no size or checksum). Where both kinds of index exist, the JSON one is used.
+into a :class:`~opencoffea.datasets.records.Record` (title, kind, files, validated runs,
+cross section: what :mod:`opencoffea.datasets.records` reads of the answer). This module
+does the talking: which server, HTTP with retries, the file indexes a record names but
+does not carry, and the cache.
 
 How the files are read
     Records name files as ``root://eospublic.cern.ch//eos/opendata/...``. By default
@@ -56,8 +50,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, fields
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
 
@@ -65,17 +58,17 @@ from .._version import __version__
 from ..errors import PortalError
 from ..util import write_atomic
 from .cache import cache_dir
+from .records import (
+    PortalFile,
+    Record,
+    RecordSummary,
+    index_files,
+    indexes_to_fetch,
+    record_from,
+    summary_from,
+)
 
-__all__ = [
-    "BACKOFF",
-    "DEFAULT_SERVER",
-    "RETRIES",
-    "Portal",
-    "PortalFile",
-    "Record",
-    "RecordSummary",
-    "default_server",
-]
+__all__ = ["BACKOFF", "DEFAULT_SERVER", "RETRIES", "Portal", "default_server"]
 
 DEFAULT_SERVER = "https://opendata.cern.ch"
 #: Retries after a failed attempt (connection error or HTTP 5xx), and the first back-off in
@@ -84,7 +77,6 @@ RETRIES = 3
 BACKOFF = 1.0
 
 _EOS_PUBLIC = "root://eospublic.cern.ch/"
-_INDEX_NAME = re.compile(r"_file_index\.(json|txt)$")
 _ANOTHER_PORTAL = "name another portal with --server URL or OPENCOFFEA_PORTAL"
 _UNKNOWN_RECORD = "check the number, or find records with `opencoffea datasets search TEXT`"
 _MISSING_INDEX = "the record names a file index the portal does not serve; try again later"
@@ -113,86 +105,6 @@ def _checked_server(server: str) -> str:
             f"{DEFAULT_SERVER} (--server URL or OPENCOFFEA_PORTAL)"
         )
     return server.strip().rstrip("/")
-
-
-# ---------------------------------------------------------------------------- records
-
-
-@dataclass(frozen=True)
-class PortalFile:
-    """One file of a record: its URI as the record gives it, size in bytes, checksum.
-
-    ``checksum`` is ``"adler32:<hex>"``; it and ``size`` are None where the record does not
-    say (files listed by a text file index).
-
-    Example:
-        >>> f = PortalFile("root://eospublic.cern.ch//eos/opendata/cms/x/a.root", 10, None)
-        >>> f.name
-        'a.root'
-    """
-
-    uri: str
-    size: int | None = None
-    checksum: str | None = None
-
-    @property
-    def name(self) -> str:
-        """The file name, the last part of the URI.
-
-        Example:
-            >>> PortalFile("https://opendata.cern.ch/eos/opendata/cms/mc/x/SMHiggsToZZTo4L.root").name
-            'SMHiggsToZZTo4L.root'
-        """
-        return self.uri.rstrip("/").rsplit("/", 1)[-1]
-
-
-@dataclass(frozen=True)
-class RecordSummary:
-    """What the portal says of a record, without its files: one line of a search.
-
-    ``kind`` is ``"data"`` for collision data, ``"mc"`` for simulation, None where the record
-    is neither (software, documentation, validated runs). ``year`` is the year the data were
-    taken (``"2011-2012"`` for a record spanning years). ``metadata`` is the portal's own
-    metadata, for anything not lifted into a field.
-
-    Example:
-        >>> hit = Portal().search("DoubleMuon Run2016H", type="Dataset")[0]  # doctest: +SKIP
-        >>> hit.recid, hit.kind  # doctest: +SKIP
-        (30555, 'data')
-    """
-
-    recid: int
-    title: str
-    doi: str | None
-    experiment: str | None
-    type: str | None
-    kind: Literal["data", "mc"] | None
-    year: str | None
-    number_events: int | None
-    number_files: int | None
-    size: int | None
-    metadata: dict[str, Any] = field(repr=False, compare=False)
-
-
-@dataclass(frozen=True)
-class Record(RecordSummary):
-    """A resolved record: its summary plus its files, validated runs and cross section.
-
-    ``files`` are the data files, file indexes expanded. ``validated_runs`` are the records
-    of the certified-luminosity (golden) JSON the record names, the full validation first
-    (2016 NanoAOD: ``(14220, 14221)``, 14221 being the muon-only list).
-    ``cross_section_pb`` is the record's own cross section (``cross_section.total_value``),
-    None where it gives none — most records do not.
-
-    Example:
-        >>> record = Portal().record(12361)  # doctest: +SKIP
-        >>> record.kind, [f.name for f in record.files]  # doctest: +SKIP
-        ('mc', ['SMHiggsToZZTo4L.root'])
-    """
-
-    files: tuple[PortalFile, ...]
-    validated_runs: tuple[int, ...]
-    cross_section_pb: float | None
 
 
 # ---------------------------------------------------------------------------- the client
@@ -269,15 +181,15 @@ class Portal:
         if self.cache and not self.refresh and cached.exists():
             try:
                 stored = json.loads(cached.read_text(encoding="utf-8"))
-                return _record_from(stored["record"], stored["indexes"], recid)
+                return record_from(stored["record"], stored["indexes"], recid)
             except (ValueError, KeyError, TypeError):
                 pass  # a damaged cache entry is fetched again, not trusted
         answer = self._json(f"{self.server}/api/records/{recid}", f"record {recid}")
         if not isinstance(answer, dict) or not isinstance(answer.get("metadata"), dict):
             raise self._malformed(f"record {recid}", "no 'metadata' in the answer")
-        indexes = {name: self._index(recid, name, uri) for name, uri in _indexes_to_fetch(answer)}
+        indexes = {name: self._index(recid, name, uri) for name, uri in indexes_to_fetch(answer)}
         try:
-            record = _record_from(answer, indexes, recid)
+            record = record_from(answer, indexes, recid)
         except ValueError as err:
             raise self._malformed(f"record {recid}", str(err)) from None
         if self.cache:
@@ -337,7 +249,7 @@ class Portal:
         if not isinstance(hits, list):
             raise self._malformed(what, "no 'hits' in the answer")
         try:
-            return [_summary_from(hit, None) for hit in hits]
+            return [summary_from(hit, None) for hit in hits]
         except ValueError as err:
             raise self._malformed(what, str(err)) from None
 
@@ -463,191 +375,10 @@ class Portal:
         what = f"file index {name} of record {recid}"
         url = self.url(uri) if uri else f"{self.server}/record/{recid}/file_index/{name}"
         body = self._get(url, what, _MISSING_INDEX)
-        if name.endswith(".txt"):
-            lines = body.decode("utf-8", "replace").splitlines()
-            return [{"uri": line.strip()} for line in lines if line.strip()[:1] not in ("", "#")]
         try:
-            listed = json.loads(body)
-        except ValueError:
-            raise self._malformed(what, "not JSON") from None
-        if isinstance(listed, dict):  # tolerate {"files": [...]}
-            listed = listed.get("files")
-        if not isinstance(listed, list) or not all(
-            isinstance(f, dict) and isinstance(f.get("uri"), str) for f in listed
-        ):
-            raise self._malformed(what, "not a list of {uri, size, checksum}")
-        return [{k: f.get(k) for k in ("uri", "size", "checksum")} for f in listed]
-
-
-# ---------------------------------------------------------------------------- parsing
-
-
-def _record_from(answer: dict[str, Any], indexes: dict[str, Any], recid: int) -> Record:
-    """A :class:`Record` from an API answer and the contents of its fetched file indexes.
-
-    Raises ValueError naming what is missing from an answer that is not a record.
-    """
-    summary = _summary_from(answer, recid)
-    meta = summary.metadata
-    files: list[PortalFile] = []
-    inline = [i for i in _as_list(meta.get("_file_indices")) if isinstance(i, dict)]
-    for entry in inline:
-        listed = entry.get("files")
-        if listed is None:  # the index's content was fetched apart, by its key
-            listed = indexes.get(str(entry.get("key")), [])
-        files.extend(_files(listed))
-    if not inline:
-        for name, _uri in _index_entries(meta):
-            files.extend(_files(indexes.get(name, [])))
-    plain = [f for f in _as_list(meta.get("files") or meta.get("_files")) if not _is_index(f)]
-    files.extend(_files(plain))
-    first: dict[str, PortalFile] = {}  # by URI: a file listed twice is kept once, where first
-    for file in files:
-        first.setdefault(file.uri, file)
-    return Record(
-        **{f.name: getattr(summary, f.name) for f in fields(RecordSummary)},
-        files=tuple(first.values()),
-        validated_runs=_validated_runs(meta),
-        cross_section_pb=_cross_section(meta),
-    )
-
-
-def _summary_from(hit: Any, recid: int | None) -> RecordSummary:
-    """A :class:`RecordSummary` from an API answer or a search hit (ValueError if neither)."""
-    meta = hit.get("metadata") if isinstance(hit, dict) else None
-    if not isinstance(meta, dict):
-        raise ValueError("no 'metadata'")
-    number = _int(meta.get("recid")) or _int(hit.get("id")) or recid
-    title = meta.get("title")
-    if number is None or not isinstance(title, str):
-        raise ValueError(f"no {'recid' if number is None else 'title'} in the metadata")
-    kind_of = _as_dict(meta.get("type"))
-    distribution = _as_dict(meta.get("distribution"))
-    experiments = [str(e) for e in _as_list(meta.get("experiment"))]
-    years = sorted({str(y) for y in _as_list(meta.get("date_created")) if y})
-    return RecordSummary(
-        recid=number,
-        title=title,
-        doi=meta.get("doi") or None,
-        experiment=", ".join(experiments) or None,
-        type=kind_of.get("primary"),
-        kind=_kind(kind_of, distribution),
-        year=(years[0] if len(years) == 1 else f"{years[0]}-{years[-1]}") if years else None,
-        number_events=_int(distribution.get("number_events")),
-        number_files=_int(distribution.get("number_files")),
-        size=_int(distribution.get("size")),
-        metadata=meta,
-    )
-
-
-def _kind(kind_of: dict[str, Any], distribution: dict[str, Any]) -> Literal["data", "mc"] | None:
-    """Data or simulation: from the subtype, else (derived datasets) from the formats."""
-    subtypes = {str(s).lower() for s in _as_list(kind_of.get("secondary"))}
-    if kind_of.get("primary") != "Dataset":
-        return None
-    if "simulated" in subtypes:
-        return "mc"
-    if "collision" in subtypes:
-        return "data"
-    # Derived datasets say it in their format only: "nanoaodsim-reduced" vs "nanoaod-reduced".
-    formats = [str(f).lower() for f in _as_list(distribution.get("formats"))]
-    if any("sim" in f for f in formats):
-        return "mc"
-    if any("aod" in f or f == "raw" for f in formats):
-        return "data"
-    return None
-
-
-def _validated_runs(meta: dict[str, Any]) -> tuple[int, ...]:
-    """The golden-JSON records a record names.
-
-    CMS records name them by link: in ``abstract.links`` (2016 NanoAOD: "Validated runs,
-    full validation" → 14220, "..., muons only" → 14221; 2011/2012 AOD: 1001/1002) and in
-    ``note.links``, under a description saying "The list of validated runs ... can be found
-    in". A link counts when its own description says "validated runs", or its section's says
-    "list of validated runs". The ``validation`` section of derived datasets links the
-    *parent dataset* ("derived ... using only the validated runs"), which is not counted.
-    """
-    found: list[int] = []
-    order = ["abstract", "note", "usage", "validation"]
-    sections = [meta.get(k) for k in order] + [v for k, v in meta.items() if k not in order]
-    for section in sections:
-        if not isinstance(section, dict):
-            continue
-        says_list = "list of validated runs" in str(section.get("description", "")).lower()
-        for link in _as_list(section.get("links")):
-            if not isinstance(link, dict):
-                continue
-            own = "validated runs" in str(link.get("description", "")).lower()
-            recid = _int(link.get("recid"))
-            if recid and (own or says_list) and recid not in found:
-                found.append(recid)
-    return tuple(found)
-
-
-def _cross_section(meta: dict[str, Any]) -> float | None:
-    """``cross_section.total_value`` in pb (a number or a numeric string), else None."""
-    block = meta.get("cross_section")
-    value: Any = block.get("total_value", block.get("value")) if isinstance(block, dict) else block
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if number > 0 else None
-
-
-def _indexes_to_fetch(answer: dict[str, Any]) -> list[tuple[str, str | None]]:
-    """(name, uri or None) of the file indexes whose content the answer does not carry."""
-    meta = answer["metadata"]
-    inline = [i for i in _as_list(meta.get("_file_indices")) if isinstance(i, dict)]
-    if inline:
-        return [(str(i.get("key")), None) for i in inline if i.get("files") is None]
-    return _index_entries(meta)
-
-
-def _index_entries(meta: dict[str, Any]) -> list[tuple[str, str | None]]:
-    """The index files in ``metadata.files``, the JSON one where both kinds exist."""
-    entries: dict[str, tuple[str, str | None]] = {}
-    for entry in _as_list(meta.get("files")):
-        if _is_index(entry):
-            uri = entry.get("uri")
-            name = str(entry.get("key") or (uri or "").rsplit("/", 1)[-1])
-            stem = name.rsplit(".", 1)[0]
-            if stem not in entries or name.endswith(".json"):
-                entries[stem] = (name, uri)
-    return list(entries.values())
-
-
-def _is_index(entry: Any) -> bool:
-    if not isinstance(entry, dict):
-        return False
-    name = str(entry.get("key") or entry.get("uri") or "")
-    return str(entry.get("type", "")).startswith("index") or bool(_INDEX_NAME.search(name))
-
-
-def _files(entries: Iterable[Any]) -> list[PortalFile]:
-    return [
-        PortalFile(e["uri"], _int(e.get("size")), e.get("checksum") or None)
-        for e in entries
-        if isinstance(e, dict) and isinstance(e.get("uri"), str)
-    ]
-
-
-def _as_dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _as_list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return list(value) if isinstance(value, (list, tuple)) else [value]
-
-
-def _int(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+            return index_files(name, body)
+        except ValueError as err:
+            raise self._malformed(what, str(err)) from None
 
 
 def _a(word: str) -> str:

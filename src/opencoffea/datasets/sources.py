@@ -22,7 +22,8 @@ from ..config import AnalysisConfig, PortalRef
 from .download import golden_json
 from .fileset import InputFile, portal_for, record_files, resolve_files
 from .lumis import LumiMask, load_mask
-from .portal import Portal, Record
+from .portal import Portal
+from .records import Record
 
 __all__ = ["Sources"]
 
