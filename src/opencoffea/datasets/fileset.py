@@ -99,20 +99,19 @@ def record_files(
 def generated_files(sample: GeneratedSample, kind: str) -> list[Path]:
     """The files of a ``generate:`` dataset, written into the cache the first time.
 
-    The file name holds every parameter, so a changed parameter makes a new file and an
-    unchanged one is reused; a file is written under a temporary name and renamed, so an
-    interrupted run never leaves half a sample behind.
+    The file name holds every parameter and the generator's version, so a changed parameter
+    or generator makes a new file and an unchanged one is reused; a file is written under a
+    temporary name and renamed, so an interrupted run never leaves half a sample behind.
     """
-    from ..samples import generate
+    from ..samples import GENERATOR_VERSION, generate
 
     per_file = -(-sample.events // sample.files)
     paths = []
     for index in range(sample.files):
         events = min(per_file, sample.events - index * per_file)
         seed = sample.seed + index
-        name = (
-            f"{sample.process}_{kind}_{sample.format}_{sample.compression}_n{events}_s{seed}.root"
-        )
+        parameters = f"{sample.format}_{sample.compression}_n{events}_s{seed}"
+        name = f"{sample.process}_{kind}_{parameters}_v{GENERATOR_VERSION}.root"
         path = cache_dir("samples") / name
         if not path.exists():  # generate() writes it whole or not at all
             generate(
