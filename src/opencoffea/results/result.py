@@ -288,21 +288,6 @@ class Result:
             )
         return rows
 
-    @property
-    def output(self) -> Output:
-        """The raw histograms, cutflows, lumi sections and failures as one chunk output.
-
-        For code written against the run result of before (``result.output.histograms``);
-        new code reads :attr:`raw`, :attr:`cutflows`, :attr:`lumis` and :attr:`failures`.
-        A result keeps no per-file tallies nor notes (see :attr:`inputs`, :attr:`warnings`).
-        """
-        return Output(
-            histograms=self.raw,
-            cutflows=self.cutflows,
-            lumis=self.lumis,
-            failures=list(self.failures),
-        )
-
 
 def _premade_entry(
     config: AnalysisConfig, norm: Normalisation, reads: list[PremadeInput]
