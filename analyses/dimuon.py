@@ -7,13 +7,14 @@ and the Z boson.
 
 import awkward as ak
 
-from opencoffea import Processor
+from opencoffea import Processor, Recorder
+from opencoffea.events import NanoEvents
 
 
 class DimuonSpectrum(Processor):
     """Opposite-charge muon pairs and their invariant mass."""
 
-    def analyze(self, events, out):
+    def analyze(self, events: NanoEvents, out: Recorder) -> None:
         out.cut("two muons", ak.num(events.Muon) == 2)
         muons = out.select(events.Muon)
         out.cut("opposite charge", muons.charge[:, 0] != muons.charge[:, 1])

@@ -67,7 +67,8 @@ import awkward as ak
 import numpy as np
 import vector
 
-from opencoffea import AnalysisError, Processor
+from opencoffea import AnalysisError, Processor, Recorder
+from opencoffea.events import NanoEvents
 
 Z_MASS = 91.2
 CHANNELS = ("4mu", "4e", "2e2mu")
@@ -270,7 +271,7 @@ def select_two_pairs(
 
 
 def select_channels(
-    events: ak.Array, channels: Sequence[str] = CHANNELS, conventions: Conventions = CLOSEST
+    events: NanoEvents, channels: Sequence[str] = CHANNELS, conventions: Conventions = CLOSEST
 ) -> dict[str, ChannelSelection]:
     """Each channel's selection of every event (NanoEvents of the reduced 2012 NanoAOD).
 
@@ -294,7 +295,7 @@ def select_channels(
         return {channel: selectors[channel]() for channel in channels}
 
 
-def enough_leptons(events: ak.Array, channels: Sequence[str] = CHANNELS) -> np.ndarray:
+def enough_leptons(events: NanoEvents, channels: Sequence[str] = CHANNELS) -> np.ndarray:
     """Events with the lepton multiplicity of at least one of ``channels`` (the first step).
 
     Example:
@@ -332,7 +333,7 @@ class HiggsToFourLeptons(Processor):
 
     conventions: ClassVar[Conventions] = CLOSEST
 
-    def analyze(self, events, out):
+    def analyze(self, events: NanoEvents, out: Recorder) -> None:
         channels = fed_channels(out.metadata)
         out.cut("lepton multiplicity", enough_leptons(events, channels))
         selections = select_channels(out.select(events), channels, self.conventions)

@@ -27,9 +27,10 @@ import inspect
 import re
 import sys
 import traceback
+from collections.abc import Mapping
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import awkward as ak
 import cloudpickle
@@ -37,8 +38,9 @@ import numpy as np
 from coffea.processor import ProcessorABC
 
 from .config import AnalysisConfig
-from .datasets.lumis import LumiSections
+from .datasets.lumis import LumiMask, LumiSections
 from .errors import ProcessorLoadError
+from .events import NanoEvents
 from .histograms import book
 from .output import FileTally, Output
 from .recorder import Recorder
@@ -64,7 +66,9 @@ class Processor(ProcessorABC):
         (False, True)
     """
 
-    def __init__(self, config: AnalysisConfig, *, lumimasks: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, config: AnalysisConfig, *, lumimasks: Mapping[str, LumiMask] | None = None
+    ) -> None:
         self.config = config
         # Certified-luminosity masks of data datasets, loaded by the framework in the main
         # process (a worker needs neither the JSON file nor the portal).
@@ -80,7 +84,7 @@ class Processor(ProcessorABC):
     # -- what a subclass writes
 
     @abc.abstractmethod
-    def analyze(self, events: Any, out: Recorder) -> None:
+    def analyze(self, events: NanoEvents, out: Recorder) -> None:
         """The physics of one chunk: select with ``out.cut``, fill with ``out.fill``.
 
         Abstract: a subclass without it cannot be made, and :func:`load_processor` says so
@@ -93,7 +97,7 @@ class Processor(ProcessorABC):
         """An empty output with every histogram booked (also the result of no input)."""
         return Output(histograms=book(self.config.histograms))
 
-    def process(self, events: Any) -> Output:
+    def process(self, events: NanoEvents) -> Output:
         """Run one chunk: tally what was read, mask data, weight MC, call :meth:`analyze`."""
         meta = events.metadata
         dataset = meta["dataset"]
@@ -117,7 +121,7 @@ class Processor(ProcessorABC):
 
         # Corrections (on the whole chunk), then the user's method once per shape variation;
         # weight variations are filled by the nominal pass, the cutflow too.
-        variants: dict[str, Any] = {"nominal": events}
+        variants: dict[str, NanoEvents] = {"nominal": events}
         ratios: dict[str, np.ndarray] = {}
         scale_factors = None
         if self.corrector is not None:
@@ -156,7 +160,7 @@ class Processor(ProcessorABC):
         return accumulator
 
 
-def _gen_weights(events: Any) -> np.ndarray:
+def _gen_weights(events: NanoEvents) -> np.ndarray:
     """The generator weight of each simulated event (1 where the file has none)."""
     if "genWeight" in events.fields:
         return ak.to_numpy(events.genWeight).astype(np.float64)
@@ -175,8 +179,10 @@ def load_processor(config: AnalysisConfig) -> type[Processor]:
         >>> load_processor(load_config("configs/dimuon_demo.yaml")).__name__
         'DimuonSpectrum'
     """
-    target, _, name = config.processor.rpartition(":")
     where = f"{config.source or '<config>'}, processor"
+    if config.processor is None:
+        raise ProcessorLoadError(f"{where}: none is named (processor: file.py:Class)")
+    target, _, name = config.processor.rpartition(":")
     if target.endswith(".py") or "/" in target or "\\" in target:
         module = _import_file(config.resolve(target), where)
     else:

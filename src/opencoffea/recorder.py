@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import awkward as ak
 import numpy as np
@@ -37,6 +37,9 @@ import numpy as np
 from .errors import AnalysisError, OpenCoffeaError
 from .output import Output
 from .util import NOMINAL, did_you_mean
+
+if TYPE_CHECKING:  # the corrections load only for a configuration that has them
+    from .corrections.scalefactors import WeightVariation
 
 __all__ = ["Recorder"]
 
@@ -75,7 +78,7 @@ class Recorder:
         metadata: Mapping[str, Any] | None = None,
         record_cutflow: bool = True,
         weight_variations: Mapping[str, np.ndarray] | None = None,
-        scale_factors: Callable[[str, Any], Any] | None = None,
+        scale_factors: Callable[[str, ak.Array], WeightVariation] | None = None,
     ) -> None:
         self.dataset = dataset
         self.systematic = systematic

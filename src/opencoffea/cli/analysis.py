@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from rich.console import Console
 from rich.table import Table
@@ -136,7 +136,9 @@ def _print_summary(result: Result) -> None:
     """The rows of :meth:`Result.summary` as a table on standard output."""
     table = Table(title=f"{result.config.name}: summary")
     for column in ("dataset", "kind", "group", "files", "events", "Σw", "selected", "scale"):
-        justify = "left" if column in ("dataset", "kind", "group") else "right"
+        justify: Literal["left", "right"] = (
+            "left" if column in ("dataset", "kind", "group") else "right"
+        )
         table.add_column(column, justify=justify)
     for row in result.summary():
         table.add_row(

@@ -50,6 +50,7 @@ import awkward as ak
 from ..config import AnalysisConfig, EnergyConfig, ScaleFactorConfig
 from ..eras import Era, load_manifest
 from ..errors import CorrectionError
+from ..events import NanoEvents
 from ..jetkeys import JetKeys
 from ..util import NOMINAL, did_you_mean, sha256_of
 from .egamma import EnergyCorrection, egamma_energy, electron_weight, photon_weight
@@ -68,7 +69,7 @@ class Applied:
     """What the corrections give one chunk: events per shape variation (nominal first) and
     the event weights with their variations."""
 
-    events: dict[str, ak.Array]
+    events: dict[str, NanoEvents]
     weights: list[WeightVariation] = field(default_factory=list)
     notes: set[str] = field(default_factory=set)  # variations the file cannot give
 
@@ -115,13 +116,19 @@ class Corrector:
         else:
             root = payload_root() if era else config.base_dir()
         self.systematics = set(config.systematics)
-        self.jet_options = spec.jets
         self.jets = jet_corrections(spec.jets, era, root) if spec.jets is not None else None
-        self.pileup = None
+        # what the jet options ask for: the JES sources varied, and type-1 MET
+        self.jes_sources = list(spec.jets.sources) if spec.jets is not None else []
+        self.met = spec.jets is not None and spec.jets.met
+        self.pileup: tuple[str, str] | None = None  # (payload, key)
         if spec.pileup is not None:
             if spec.pileup.payload is None:
+                if era is None:  # what the configuration check rules out
+                    raise CorrectionError("corrections.pileup: give its payload, or an era")
                 use = era.uses["pileup"]
                 self.pileup = (str(era.payload(use.payload, root)), spec.pileup.key or use.keys[0])
+            elif spec.pileup.key is None:  # what the configuration check rules out
+                raise CorrectionError("corrections.pileup: a payload given needs its key")
             else:
                 self.pileup = (str(_resolve(root, spec.pileup.payload)), spec.pileup.key)
         self.energies = {
@@ -136,25 +143,23 @@ class Corrector:
 
     def provenance(self) -> list[dict[str, Any]]:
         """The payload files and keys used, with their checksums (for the manifest)."""
-        used = []
+        used: list[tuple[str, list[str]]] = []  # (file, keys)
         if self.jets is not None:
-            used.append({"file": self.jets.payload, "keys": self.jets.named_keys()})
+            used.append((self.jets.payload, self.jets.named_keys()))
         if self.pileup is not None:
-            used.append({"file": self.pileup[0], "keys": [self.pileup[1]]})
+            used.append((self.pileup[0], [self.pileup[1]]))
         for energy in self.energies.values():
             if energy.payload is not None:
-                keys = [k for k in (energy.scale, energy.smear) if k]
-                used.append({"file": energy.payload, "keys": keys})
+                used.append((energy.payload, [k for k in (energy.scale, energy.smear) if k]))
         for factor in self.scale_factors.values():
-            used.append({"file": factor.payload, "keys": [factor.key]})
+            used.append((factor.payload, [factor.key]))
         merged: dict[str, list[str]] = {}  # one entry per file, its keys in order of use
-        for entry in used:
-            keys = merged.setdefault(entry["file"], [])
-            keys += [k for k in entry["keys"] if k not in keys]
-        used = [{"file": file, "keys": keys} for file, keys in merged.items()]
-        for entry in used:
-            entry["sha256"] = sha256_of(entry["file"])
-        return used
+        for file, keys in used:
+            kept = merged.setdefault(file, [])
+            kept += [k for k in keys if k not in kept]
+        return [
+            {"file": file, "keys": keys, "sha256": sha256_of(file)} for file, keys in merged.items()
+        ]
 
     def shape_variations(self, *, is_data: bool) -> list[str]:
         """The names of the shape variations a chunk gets (nominal first)."""
@@ -163,11 +168,11 @@ class Corrector:
             return names
         if self.jets is not None:
             if "jes" in self.systematics:
-                for source in self.jet_options.sources:
+                for source in self.jes_sources:
                     names += [f"jes{source}Up", f"jes{source}Down"]
             if "jer" in self.systematics:
                 names += ["jerUp", "jerDown"]
-            if "unclustered" in self.systematics and self.jet_options.met:
+            if "unclustered" in self.systematics and self.met:
                 names += ["unclustEnUp", "unclustEnDown"]
         if "egamma" in self.systematics:
             for collection in self.energies:
@@ -175,7 +180,7 @@ class Corrector:
                     names += [_energy_variation(collection, source, d) for d in ("Up", "Down")]
         return names
 
-    def apply(self, events: ak.Array, *, is_data: bool) -> Applied:
+    def apply(self, events: NanoEvents, *, is_data: bool) -> Applied:
         """The corrected events of each shape variation, and the event weights."""
         wanted = self.shape_variations(is_data=is_data)
         applied = Applied({})
@@ -183,19 +188,19 @@ class Corrector:
             collection: self._energy(events, collection, spec, applied.notes, is_data)
             for collection, spec in self.energies.items()
         }
-        jets = mets = None
-        if self.jets is not None:
+        jme, jets, mets = self.jets, None, None
+        if jme is not None:
             jet_names = (NOMINAL, *(n for n in wanted if n.startswith(("jes", "jer"))))
-            jets = correct_jets(events, self.jets, is_data=is_data, variations=jet_names)
-            if self.jet_options.met:
+            jets = correct_jets(events, jme, is_data=is_data, variations=jet_names)
+            if self.met:
                 unclustered = any(n.startswith("unclustEn") for n in wanted)
-                mets = type1_met(events, jets, self.jets, is_data=is_data, unclustered=unclustered)
+                mets = type1_met(events, jets, jme, is_data=is_data, unclustered=unclustered)
         for name in wanted:
             corrected = events
             if jets is not None:
                 corrected = with_jets(corrected, jets.get(name, jets[NOMINAL]))
-            if mets is not None:
-                corrected = with_met(corrected, mets.get(name, mets[NOMINAL]), self.jets)
+            if mets is not None and jme is not None:  # (MET is corrected with the jets)
+                corrected = with_met(corrected, mets.get(name, mets[NOMINAL]), jme)
             for collection, variants in energies.items():
                 objects = variants.get(name, variants[NOMINAL])
                 corrected = with_collection(corrected, collection, objects)
@@ -222,6 +227,10 @@ class Corrector:
             )
         if spec.object == "muon":
             weight = muon_weight(objects, spec.payload, spec.key, year=spec.year, name=name)
+        elif spec.working_point is None:  # what the configuration check rules out
+            raise CorrectionError(
+                f"scale factor {name!r}: {spec.object} scale factors need a working_point"
+            )
         else:
             function = electron_weight if spec.object == "electron" else photon_weight
             weight = function(
@@ -236,7 +245,7 @@ class Corrector:
 
     def _energy(
         self,
-        events: ak.Array,
+        events: NanoEvents,
         collection: str,
         spec: _EnergySpec,
         notes: set[str],

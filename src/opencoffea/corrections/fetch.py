@@ -23,7 +23,7 @@ import os
 import tarfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO
+from typing import IO
 
 from ..datasets.cache import cache_dir
 from ..eras import Era, PayloadFile, Sources, load_manifest
@@ -96,10 +96,10 @@ def _from_directory(era: Era, directory: Path, root: Path, any_version: bool) ->
     found = []
     for payload in era.payloads.values():
         path = payload.locate(directory)
-        found.append(PayloadFile(payload, path, path and sha256_of(path)))
+        found.append(PayloadFile(payload, path, sha256_of(path) if path else None))
     unknown = [f for f in found if f.state == "other version"]
     if unknown and not any_version:
-        names = ", ".join(f"{f.path} (sha256 {f.sha256[:12]}…)" for f in unknown)
+        names = ", ".join(f"{f.path} (sha256 {(f.sha256 or '')[:12]}…)" for f in unknown)
         raise CorrectionError(
             f"not the versions the manifest records for {era.name}: {names}; nothing was "
             "copied. Take them anyway with --any-version (their checksums go into the "
@@ -191,12 +191,14 @@ def _extract(archive: Path, era: Era, root: Path) -> list[PayloadFile]:
                         chosen[payload.name] = member
             files = []
             for payload in era.payloads.values():
-                member = chosen.get(payload.name)
-                if member is None:
+                if payload.name not in chosen:
                     files.append(PayloadFile(payload, None, None))
                     continue
+                stream = tar.extractfile(chosen[payload.name])
+                if stream is None:  # for a member that is not a file; chosen ones are
+                    raise CorrectionError(f"{archive}: {payload.path} cannot be read from it")
                 destination = root / payload.path
-                with tar.extractfile(member) as stream:
+                with stream:
                     digest = _install(stream, destination)
                 files.append(PayloadFile(payload, destination, digest))
             return files
@@ -204,7 +206,7 @@ def _extract(archive: Path, era: Era, root: Path) -> list[PayloadFile]:
         raise CorrectionError(f"{archive}: not a readable tar archive ({err})") from None
 
 
-def _install(stream: BinaryIO, destination: Path) -> str:
+def _install(stream: IO[bytes], destination: Path) -> str:
     """Write a stream to ``destination`` through a temporary name; returns its sha256."""
     destination.parent.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256()

@@ -38,6 +38,7 @@ import correctionlib
 import numpy as np
 
 from ..errors import CorrectionError
+from ..events import NanoEvents
 from ..jetkeys import COMPOUND, L1, DataPeriod, level_key
 from .payloads import compound_stack, correction, evaluate, load_payload
 
@@ -54,7 +55,7 @@ def flat(values: ak.Array) -> np.ndarray:
     return np.asarray(ak.to_numpy(ak.flatten(values, axis=1)), dtype=np.float64)
 
 
-def rho(events: ak.Array) -> np.ndarray:
+def rho(events: NanoEvents) -> np.ndarray:
     """ρ of each event: ``Rho_fixedGridRhoFastjetAll`` from v12 on, else the old name.
 
     Example:
@@ -123,7 +124,7 @@ def run_periods(periods: Sequence[DataPeriod], runs: np.ndarray) -> np.ndarray:
 
 
 def jec_factors(
-    events: ak.Array,
+    events: NanoEvents,
     jets: ak.Array,
     raw_pt: np.ndarray,
     *,

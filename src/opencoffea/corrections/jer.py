@@ -35,6 +35,7 @@ from collections.abc import Iterable
 import awkward as ak
 import numpy as np
 
+from ..events import NanoEvents
 from .jec import flat, rho
 from .payloads import correction, evaluate, load_payload
 from .seeds import object_gaussian
@@ -46,7 +47,7 @@ MIN_JET_ENERGY = 1e-2
 
 
 def jer_factors(
-    events: ak.Array,
+    events: NanoEvents,
     jets: ak.Array,
     *,
     payload: str,
@@ -88,7 +89,7 @@ def jer_factors(
 
 
 def _gen_match(
-    events: ak.Array,
+    events: NanoEvents,
     jets: ak.Array,
     row: np.ndarray,
     eta: np.ndarray,

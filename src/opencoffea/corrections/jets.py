@@ -53,6 +53,7 @@ import numpy as np
 from pydantic import ValidationError, field_validator
 
 from ..errors import CorrectionError
+from ..events import NanoEvents
 from ..jetkeys import COMPOUND, DataPeriod, JetKeys, level_key
 from ..util import NOMINAL
 from .jec import flat, jec_factors, jes_delta, raw_momentum, run_periods
@@ -165,7 +166,7 @@ def jet_variations(sources: Iterable[str] = ("Total",), *, jer: bool = True) -> 
 
 
 def correct_jets(
-    events: ak.Array,
+    events: NanoEvents,
     jme: JetCorrections,
     *,
     is_data: bool,
@@ -237,7 +238,7 @@ def correct_jets(
     return out
 
 
-def with_jets(events: ak.Array, jets: ak.Array) -> ak.Array:
+def with_jets(events: NanoEvents, jets: ak.Array) -> NanoEvents:
     """``events`` with ``Jet`` replaced by corrected jets, cross-references kept.
 
     ``events.Jet`` becomes ``jets`` (sorted by corrected pt, as :func:`correct_jets` gives
@@ -266,7 +267,7 @@ def with_jets(events: ak.Array, jets: ak.Array) -> ak.Array:
 
 
 def jec_factor(
-    events: ak.Array,
+    events: NanoEvents,
     jets: ak.Array,
     jme: JetCorrections,
     *,
@@ -323,7 +324,7 @@ def _parse(name: str, jme: JetCorrections, *, is_data: bool) -> tuple[str, str |
 
 
 def _variation_factors(
-    events: ak.Array,
+    events: NanoEvents,
     jets: ak.Array,
     jme: JetCorrections,
     parsed: dict[str, tuple[str, str | None]],

@@ -16,6 +16,7 @@ import fnmatch
 import glob
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from ..config import AnalysisConfig, GeneratedSample
 from ..errors import ConfigError
@@ -65,9 +66,7 @@ def resolve_files(
         if glob.has_magic(resolved) and not matches:
             raise ConfigError(f"dataset {dataset!r}: no file matches {pattern!r} ({resolved})")
         paths.extend(matches)
-    seen: set[str] = set()
-    unique = [p for p in paths if not (p in seen or seen.add(p))]
-    return [InputFile(dataset, p, spec.treename) for p in unique]
+    return [InputFile(dataset, p, spec.treename) for p in dict.fromkeys(paths)]  # each once
 
 
 def portal_for(config: AnalysisConfig, server: str | None = None, refresh: bool = False) -> Portal:
@@ -80,6 +79,8 @@ def record_files(
 ) -> tuple[Record, list[InputFile]]:
     """A ``record:`` dataset's record and its files (``pick:`` applied), read over HTTPS."""
     spec = config.datasets[dataset]
+    if spec.record is None:
+        raise ConfigError(f"dataset {dataset!r} names no record: its files are not the portal's")
     record = portal.dataset(spec.record)
     files = list(record.files)
     if spec.pick is not None:
@@ -96,7 +97,7 @@ def record_files(
     return record, inputs
 
 
-def generated_files(sample: GeneratedSample, kind: str) -> list[Path]:
+def generated_files(sample: GeneratedSample, kind: Literal["mc", "data"]) -> list[Path]:
     """The files of a ``generate:`` dataset, written into the cache the first time.
 
     The file name holds every parameter and the generator's version, so a changed parameter

@@ -69,7 +69,7 @@ def premade_paths(read: dict[str, Any]) -> list[tuple[str, dict[str, str], str]]
         >>> premade_paths({"m4l": {"channel": {"4mu": "demo/a"}}, "x": "demo/x"})
         [('m4l', {'channel': '4mu'}, 'demo/a'), ('x', {}, 'demo/x')]
     """
-    out = []
+    out: list[tuple[str, dict[str, str], str]] = []
     for histogram, where in read.items():
         if isinstance(where, str):
             out.append((histogram, {}, where))

@@ -32,19 +32,17 @@ class Sources:
 
     ``server`` is the CERN Open Data portal for ``record:`` datasets (else the YAML's
     ``portal:``, else ``OPENCOFFEA_PORTAL``, else opendata.cern.ch); ``refresh`` asks it
-    again for records already in the cache. No portal client is made when no dataset
-    and no lumi mask names a record.
+    again for records already in the cache. No portal client is made until a dataset or a
+    lumi mask asks for a record.
     """
 
     def __init__(
         self, config: AnalysisConfig, server: str | None = None, refresh: bool = False
     ) -> None:
         self.config = config
-        needed = any(
-            d.record is not None or isinstance(d.lumimask, PortalRef)
-            for d in config.datasets.values()
-        )
-        self.portal: Portal | None = portal_for(config, server, refresh) if needed else None
+        self._server = server
+        self._refresh = refresh
+        self._portal: Portal | None = None
         self.records: dict[str, Record] = {}
         self.described: dict[str, dict[str, Any]] = {}  # what the manifest says of each
         self.warnings: list[str] = []
@@ -88,6 +86,13 @@ class Sources:
             masks[name] = load_mask(path, name)
             self.described.setdefault(name, {}).update(lumimask=origin, lumimask_file=str(path))
         return masks
+
+    @property
+    def portal(self) -> Portal:
+        """The portal client of the records, made when first asked for."""
+        if self._portal is None:
+            self._portal = portal_for(self.config, self._server, self._refresh)
+        return self._portal
 
     def _record(self, dataset: str) -> Record:
         if dataset not in self.records:

@@ -26,6 +26,7 @@ import hist
 
 from ..config import AnalysisConfig
 from ..datasets.premade import PremadeInput
+from ..errors import ConfigError
 from ..output import FileTally
 from .records import FileRecord
 
@@ -109,17 +110,19 @@ def compute_normalisations(
         if spec.kind == "data":
             result[name] = Normalisation(name, "data", 1.0)
             continue
-        luminosity = spec.luminosity or config.luminosity
+        xsec, luminosity = spec.xsec, spec.luminosity or config.luminosity
+        if xsec is None or luminosity is None:  # what the configuration's checks rule out
+            raise ConfigError(f"dataset {name!r}: simulation needs its xsec and a luminosity")
         if spec.sumw is not None:  # given in the YAML: what the files cannot tell
-            factor = spec.xsec * luminosity * spec.scale / spec.sumw
+            factor = xsec * luminosity * spec.scale / spec.sumw
             given = [
                 {"file": p.file, "sumw": None, "source": SUMW_GIVEN} for p in premade.get(name, [])
             ]
             result[name] = Normalisation(
-                name, "mc", factor, spec.sumw, spec.xsec, luminosity, spec.scale, given
+                name, "mc", factor, spec.sumw, xsec, luminosity, spec.scale, given
             )
             continue
-        used = []
+        used: list[dict[str, Any]] = []
         for record in files[name]:
             path = record.info.path
             tally = tallies.get(path)
@@ -130,10 +133,8 @@ def compute_normalisations(
                 why = "file not read completely" if path in incomplete else "no Runs sums"
                 used.append({"file": path, "sumw": read_sumw, "source": f"Σ genWeight ({why})"})
         sumw = float(sum(f["sumw"] for f in used))
-        factor = spec.xsec * luminosity * spec.scale / sumw if sumw else 0.0
-        result[name] = Normalisation(
-            name, "mc", factor, sumw, spec.xsec, luminosity, spec.scale, used
-        )
+        factor = xsec * luminosity * spec.scale / sumw if sumw else 0.0
+        result[name] = Normalisation(name, "mc", factor, sumw, xsec, luminosity, spec.scale, used)
     return result
 
 
@@ -149,8 +150,8 @@ def normalise(result: Result) -> dict[str, Normalisation]:
 
 
 def normalised_histograms(
-    histograms: dict[str, hist.Hist], norms: dict[str, Normalisation]
-) -> dict[str, hist.Hist]:
+    histograms: Mapping[str, hist.Hist[hist.storage.Weight]], norms: Mapping[str, Normalisation]
+) -> dict[str, hist.Hist[hist.storage.Weight]]:
     """Copies of the histograms with each dataset scaled by its factor (variances by its square).
 
     Example:
