@@ -94,11 +94,36 @@ class Processor(ProcessorABC):
     # -- the machinery (coffea's ProcessorABC interface)
 
     def new_output(self) -> Output:
-        """An empty output with every histogram booked (also the result of no input)."""
+        """An empty output with every histogram booked (also the result of no input).
+
+        Example:
+            >>> from opencoffea import load_config
+            >>> config = load_config("configs/dimuon_demo.yaml")
+            >>> output = load_processor(config)(config).new_output()
+            >>> sorted(output.histograms), output.cutflows
+            (['mass', 'pt'], {})
+        """
         return Output(histograms=book(self.config.histograms))
 
     def process(self, events: NanoEvents) -> Output:
-        """Run one chunk: tally what was read, mask data, weight MC, call :meth:`analyze`."""
+        """Run one chunk: tally what was read, mask data, weight MC, call :meth:`analyze`.
+
+        ``events.metadata`` names the dataset (of the configuration) and the file.
+
+        Example:
+            >>> from opencoffea import load_config
+            >>> from opencoffea.events import describe, events_from, open_file
+            >>> config = load_config("configs/dimuon_demo.yaml")
+            >>> with open_file(nano_dy) as file:  # 40 Drell-Yan events, as one chunk
+            ...     chunk = events_from(file, describe(file, nano_dy),
+            ...                         metadata={"dataset": "Dimuon_simulation"})
+            ...     output = load_processor(config)(config).process(chunk)
+            >>> cutflow = output.cutflows["Dimuon_simulation"].as_list()
+            >>> [(cut["cut"], cut["events"]) for cut in cutflow]
+            [('all events', 40), ('two muons', 6), ('opposite charge', 6)]
+            >>> output.files[nano_dy].events
+            40
+        """
         meta = events.metadata
         dataset = meta["dataset"]
         spec = self.config.datasets[dataset]
@@ -156,7 +181,16 @@ class Processor(ProcessorABC):
         return output
 
     def postprocess(self, accumulator: Output) -> Output:
-        """A hook after all chunks are merged; the base class returns the output as it is."""
+        """A hook after all chunks are merged; the base class returns the output as it is.
+
+        Example:
+            >>> from opencoffea import load_config
+            >>> config = load_config("configs/dimuon_demo.yaml")
+            >>> processor = load_processor(config)(config)
+            >>> merged = processor.new_output() + processor.new_output()
+            >>> processor.postprocess(merged) is merged
+            True
+        """
         return accumulator
 
 

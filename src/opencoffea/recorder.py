@@ -155,7 +155,15 @@ class Recorder:
         are filled too. Data is never weighted: for data this does nothing.
 
         Example:
-            >>> out.scale_factor("muon_id", muons)  # doctest: +SKIP
+            >>> from opencoffea.corrections.scalefactors import WeightVariation
+            >>> def scale_factors(name, objects):  # a Corrector's scale_factor, say
+            ...     per_event = ak.prod(ak.full_like(objects.pt, 0.9), axis=1)
+            ...     return WeightVariation(name, ak.to_numpy(per_event))
+            >>> muons = ak.Array([[{"pt": 30.0}, {"pt": 20.0}], [{"pt": 25.0}]])
+            >>> out = Recorder(Output(), "DY", np.ones(2), scale_factors=scale_factors)
+            >>> out.scale_factor("muon_id", muons)
+            >>> np.round(out.weight, 2).tolist()
+            [0.81, 0.9]
         """
         if self._scale_factors is None:
             raise AnalysisError(

@@ -4,6 +4,13 @@ Example:
     $ opencoffea run configs/dimuon_demo.yaml --executor futures --workers 2
     $ opencoffea plot results/dimuon_demo
     $ opencoffea inspect nano_dy.root Muon
+
+    or from Python:
+
+    >>> import tempfile
+    >>> from opencoffea.cli import main
+    >>> main(["generate", "dy_mumu", "-n", "1000", "-o", f"{tempfile.mkdtemp()}/dy.root"])
+    0
 """
 
 from __future__ import annotations

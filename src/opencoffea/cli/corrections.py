@@ -3,6 +3,16 @@
 Example:
     $ opencoffea corrections list
     $ opencoffea corrections fetch 2016postVFP_UL
+
+    or from Python, the keys of one payload (a table on standard output):
+
+    >>> import contextlib, io
+    >>> from opencoffea.cli import main
+    >>> pileup = "POG/LUM/2016postVFP_UL/puWeights.json.gz"
+    >>> with contextlib.redirect_stdout(io.StringIO()) as shown:
+    ...     status = main(["corrections", "list", pileup, "--root", str(corrections_root)])
+    >>> status, "Collisions16_UltraLegacy_goldenJSON" in shown.getvalue()
+    (0, True)
 """
 
 from __future__ import annotations

@@ -36,6 +36,8 @@ Example:
     >>> applied = Corrector(config).apply(events, is_data=False)
     >>> list(applied.events)
     ['nominal', 'jesTotalUp', 'jesTotalDown', 'jerUp', 'jerDown', 'unclustEnUp', 'unclustEnDown']
+    >>> np.round(applied.events["jesTotalUp"].Jet.pt[0, :2], 2).tolist()  # the leading jets
+    [80.59, 44.84]
 """
 
 from __future__ import annotations
@@ -67,7 +69,25 @@ __all__ = ["Applied", "Corrector", "jet_corrections"]
 @dataclass
 class Applied:
     """What the corrections give one chunk: events per shape variation (nominal first) and
-    the event weights with their variations."""
+    the event weights with their variations.
+
+    Example:
+        >>> from opencoffea.config import parse_config
+        >>> config = parse_config(f'''
+        ... name: demo
+        ... processor: analyses/dimuon.py:DimuonSpectrum
+        ... luminosity: 1000
+        ... era: 2016postVFP_UL
+        ... datasets: {{DY: {{files: [{nano_dy}], kind: mc, xsec: 6077.22}}}}
+        ... corrections: {{payloads: {corrections_root}, pileup: {{}}}}
+        ... systematics: [pileup]
+        ... ''')
+        >>> applied = Corrector(config).apply(events, is_data=False)
+        >>> list(applied.events), [weight.name for weight in applied.weights], applied.notes
+        (['nominal'], ['pileup'], set())
+        >>> np.round(applied.weights[0].nominal[:3], 3).tolist()
+        [0.953, 1.119, 1.182]
+    """
 
     events: dict[str, NanoEvents]
     weights: list[WeightVariation] = field(default_factory=list)
@@ -104,6 +124,25 @@ class Corrector:
 
     It holds paths and keys only; payloads are loaded in each worker process, once (see
     :func:`~opencoffea.corrections.payloads.load_payload`).
+
+    Example:
+        >>> from opencoffea.config import parse_config
+        >>> config = parse_config(f'''
+        ... name: demo
+        ... processor: analyses/dimuon.py:DimuonSpectrum
+        ... luminosity: 1000
+        ... era: 2016postVFP_UL
+        ... datasets: {{DY: {{files: [{nano_dy}], kind: mc, xsec: 6077.22}}}}
+        ... corrections: {{payloads: {corrections_root}, jets: {{}}, pileup: {{}}}}
+        ... systematics: [jes, pileup]
+        ... ''')
+        >>> corrector = Corrector(config)
+        >>> corrector.shape_variations(is_data=False), corrector.shape_variations(is_data=True)
+        (['nominal', 'jesTotalUp', 'jesTotalDown'], ['nominal'])
+        >>> for used in corrector.provenance():  # what the manifest of a result records
+        ...     print(Path(used["file"]).name, used["keys"][0], used["sha256"][:12])
+        jet_jerc.json.gz Summer19UL16_V7_MC_L1L2L3Res_AK4PFchs 082cfb0ccab5
+        puWeights.json.gz Collisions16_UltraLegacy_goldenJSON e95e77a85509
     """
 
     def __init__(self, config: AnalysisConfig) -> None:
@@ -216,7 +255,24 @@ class Corrector:
         for. For simulation only: the processor never calls it for data.
 
         Example:
-            >>> corrector.scale_factor("muon_id", muons[tight]).nominal  # doctest: +SKIP
+            >>> from opencoffea.config import parse_config
+            >>> config = parse_config(f'''
+            ... name: demo
+            ... processor: analyses/dimuon.py:DimuonSpectrum
+            ... luminosity: 1000
+            ... era: 2016postVFP_UL
+            ... datasets: {{DY: {{files: [{nano_dy}], kind: mc, xsec: 6077.22}}}}
+            ... corrections:
+            ...   payloads: {corrections_root}
+            ...   scale_factors: {{muon_id: {{object: muon, key: NUM_TightID_DEN_TrackerMuons}}}}
+            ... systematics: [muon_id]
+            ... ''')
+            >>> muons = events.Muon[events.Muon.tightId & (events.Muon.pt > 15)]
+            >>> weight = Corrector(config).scale_factor("muon_id", muons)
+            >>> int(ak.num(muons)[4]), weight.varied  # event 4: two tight muons
+            (2, True)
+            >>> [round(float(w[4]), 4) for w in (weight.nominal, weight.up, weight.down)]
+            [0.9603, 0.9683, 0.9524]
         """
         spec = self.scale_factors.get(name)
         if spec is None:

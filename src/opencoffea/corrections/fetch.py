@@ -40,6 +40,14 @@ class FetchResult:
     """What :func:`fetch` did: the era's payloads (fetched or missing), from where, into where.
 
     ``notes`` are things the user should know that did not stop the fetch.
+
+    Example:
+        >>> import tempfile
+        >>> result = fetch("Summer22", source=testdata / "corrections", to=tempfile.mkdtemp())
+        >>> [(f.payload.name, f.state) for f in result.files], result.missing
+        ([('jet_jerc', 'verified')], [])
+        >>> result.files[0].path.relative_to(result.root).as_posix()
+        'POG/JME/2022_Summer22/jet_jerc.json.gz'
     """
 
     era: str
@@ -74,10 +82,9 @@ def fetch(
     extracted. Payloads the source lacks are listed in :attr:`FetchResult.missing`.
 
     Example:
-        >>> result = fetch("2016postVFP_UL",
-        ...                source="/cvmfs/cms.cern.ch/rsync/cms-nanoAOD/jsonpog-integration")
-        ... # doctest: +SKIP
-        >>> [f.state for f in result.files]  # doctest: +SKIP
+        >>> import tempfile  # a checkout: CVMFS's /cvmfs/cms.cern.ch/rsync/cms-nanoAOD/...
+        >>> result = fetch("2016postVFP_UL", source=corrections_root, to=tempfile.mkdtemp())
+        >>> [f.state for f in result.files]
         ['verified', 'verified', 'verified', 'verified', 'verified', 'verified', 'verified']
     """
     manifest = load_manifest()

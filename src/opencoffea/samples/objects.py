@@ -27,8 +27,16 @@ class Objects:
 
     Example:
         >>> jets = Objects(np.array([[True, False]]), pt=np.array([[30.0, 0.0]]), source=1)
-        >>> jets["source"].tolist(), jets.width
-        ([[1, 1]], 2)
+        >>> jets["source"].tolist(), jets.width, jets.slots.tolist()
+        ([[1, 1]], 2, [[0, 1]])
+        >>> jets["phi"] = 0.0
+        >>> [values.tolist() for values in jets.px_py()]  # zero in the unused slot
+        [[[30.0, 0.0]], [[0.0, 0.0]]]
+        >>> jets.gather(np.array([[0, -1]]), "pt", fill=-1.0).tolist()
+        [[30.0, -1.0]]
+        >>> both = jets.concat(jets)
+        >>> both.mask.tolist(), both.random(np.random.default_rng(1)).shape
+        ([[True, False, True, False]], (1, 4))
     """
 
     def __init__(self, mask: np.ndarray, **columns: npt.ArrayLike) -> None:
