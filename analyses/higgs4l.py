@@ -67,7 +67,8 @@ import awkward as ak
 import numpy as np
 import vector
 
-from opencoffea import AnalysisError, Processor
+from opencoffea import AnalysisError, Processor, Recorder
+from opencoffea.events import NanoEvents
 
 Z_MASS = 91.2
 CHANNELS = ("4mu", "4e", "2e2mu")
@@ -153,6 +154,13 @@ class ChannelSelection:
 
     ``cuts`` maps each of :data:`STEPS` to whether each event passes it and every step
     before it; the masses are those of the selected events, in their order.
+
+    Example:
+        >>> cuts = {step: np.array([True, True]) for step in STEPS[:-1]}
+        >>> chosen = ChannelSelection({**cuts, "Z2 mass": np.array([False, True])},
+        ...                           np.array([91.0]), np.array([30.0]), np.array([125.0]))
+        >>> chosen.selected.tolist(), chosen.m4l.tolist()  # one mass per selected event
+        ([False, True], [125.0])
     """
 
     cuts: dict[str, np.ndarray]
@@ -270,7 +278,7 @@ def select_two_pairs(
 
 
 def select_channels(
-    events: ak.Array, channels: Sequence[str] = CHANNELS, conventions: Conventions = CLOSEST
+    events: NanoEvents, channels: Sequence[str] = CHANNELS, conventions: Conventions = CLOSEST
 ) -> dict[str, ChannelSelection]:
     """Each channel's selection of every event (NanoEvents of the reduced 2012 NanoAOD).
 
@@ -294,7 +302,7 @@ def select_channels(
         return {channel: selectors[channel]() for channel in channels}
 
 
-def enough_leptons(events: ak.Array, channels: Sequence[str] = CHANNELS) -> np.ndarray:
+def enough_leptons(events: NanoEvents, channels: Sequence[str] = CHANNELS) -> np.ndarray:
     """Events with the lepton multiplicity of at least one of ``channels`` (the first step).
 
     Example:
@@ -328,11 +336,29 @@ def fed_channels(metadata: Mapping[str, Any]) -> tuple[str, ...]:
 
 
 class HiggsToFourLeptons(Processor):
-    """H → ZZ → 4ℓ in the 4μ, 4e and 2e2μ channels: m4ℓ, m(Z1), m(Z2), a cutflow each."""
+    """H → ZZ → 4ℓ in the 4μ, 4e and 2e2μ channels: m4ℓ, m(Z1), m(Z2), a cutflow each.
+
+    Example:
+        >>> import tempfile
+        >>> from opencoffea import generate, load_config
+        >>> from opencoffea.events import describe, events_from, open_file
+        >>> from opencoffea.histograms import book
+        >>> from opencoffea.output import Output
+        >>> path = f"{tempfile.mkdtemp()}/zz.root"
+        >>> path = str(generate("zz4l", path, 1_000, seed=1, format="outreach"))
+        >>> file = open_file(path)
+        >>> config = load_config("configs/higgs4l_demo.yaml")
+        >>> output = Output(histograms=book(config.histograms))
+        >>> out = Recorder(output, "ZZTo4L", np.ones(1_000))
+        >>> HiggsToFourLeptons(config).analyze(events_from(file, describe(file, path)), out)
+        >>> {c: output.cutflows[f"ZZTo4L/{c}"].as_list()[-1]["events"] for c in CHANNELS}
+        {'4mu': 87, '4e': 18, '2e2mu': 151}
+    """
 
     conventions: ClassVar[Conventions] = CLOSEST
 
-    def analyze(self, events, out):
+    def analyze(self, events: NanoEvents, out: Recorder) -> None:
+        """The lepton multiplicity, then each channel the dataset feeds as a category."""
         channels = fed_channels(out.metadata)
         out.cut("lepton multiplicity", enough_leptons(events, channels))
         selections = select_channels(out.select(events), channels, self.conventions)

@@ -65,6 +65,14 @@ DF103 = higgs4l.Conventions(best_pair=truncated_best_pair, precision=np.float32)
 
 
 class HiggsToFourLeptonsDF103(higgs4l.HiggsToFourLeptons):
-    """H → ZZ → 4ℓ with df103's conventions (see the module): its numbers, bit for bit."""
+    """H → ZZ → 4ℓ with df103's conventions (see the module): its numbers, bit for bit.
+
+    Example:
+        >>> from opencoffea import load_config
+        >>> config = load_config("configs/higgs4l_demo.yaml")
+        >>> df103 = HiggsToFourLeptonsDF103(config)
+        >>> df103.conventions.precision, df103.conventions.best_pair is truncated_best_pair
+        (<class 'numpy.float32'>, True)
+    """
 
     conventions = DF103

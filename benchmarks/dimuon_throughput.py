@@ -67,7 +67,7 @@ def framework(sample: Path, chunksize: int, executor: str, workers: int) -> int:
             status=False,
         )
     assert result.complete
-    return int(result.output.histograms["mass"].values(flow=True).sum())
+    return int(result.raw["mass"].values(flow=True).sum())
 
 
 def handwritten(sample: Path, chunksize: int) -> int:

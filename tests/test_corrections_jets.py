@@ -16,13 +16,8 @@ import numpy as np
 import pytest
 import uproot
 
-from opencoffea.corrections.jets import (
-    MIN_JET_ENERGY,
-    JetCorrections,
-    correct_jets,
-    jet_variations,
-    with_jets,
-)
+from opencoffea.corrections.jer import MIN_JET_ENERGY
+from opencoffea.corrections.jets import JetCorrections, correct_jets, jet_variations, with_jets
 from opencoffea.corrections.met import met_names, type1_met, with_met
 from opencoffea.corrections.seeds import object_gaussian
 from opencoffea.errors import CorrectionError

@@ -21,7 +21,7 @@ from opencoffea.cli import main
 from opencoffea.corrections.apply import jet_corrections
 from opencoffea.corrections.describe import describe_payload
 from opencoffea.corrections.fetch import fetch
-from opencoffea.corrections.jets import NOMINAL, correct_jets, jet_variations
+from opencoffea.corrections.jets import correct_jets, jet_variations
 from opencoffea.corrections.location import payload_root
 from opencoffea.corrections.payloads import correction, evaluate, load_payload
 from opencoffea.datasets.cache import cache_dir
@@ -30,6 +30,7 @@ from opencoffea.eras import ENV_ROOT, load_manifest
 from opencoffea.errors import CorrectionError
 from opencoffea.events import describe, events_from, open_file
 from opencoffea.jetkeys import L1, JetKeys
+from opencoffea.util import NOMINAL
 
 from .conftest import real_file
 

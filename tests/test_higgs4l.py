@@ -366,7 +366,7 @@ def test_run_fills_what_the_reference_selects(samples, tmp_path, processor):
         enough = sum(any(per_event[c][i][0] >= 1 for c in fed) for i in range(events))
         for channel in CHANNELS:
             for name in VARIABLES:
-                h = result.output.histograms[name]
+                h = result.raw[name]
                 got = h[{"dataset": dataset, "systematic": "nominal", "channel": channel}]
                 want = (
                     expected_histogram(name, paths, channel, df103)
@@ -376,7 +376,7 @@ def test_run_fills_what_the_reference_selects(samples, tmp_path, processor):
                 np.testing.assert_array_equal(got.values(flow=True), want)
             # the channel's cutflow (weights are 1 here): every event, those with enough
             # leptons for a channel the dataset feeds, then those passing each step
-            cutflow = result.output.cutflows.get(f"{dataset}/{channel}")
+            cutflow = result.cutflows.get(f"{dataset}/{channel}")
             if channel not in fed:
                 assert cutflow is None
                 continue
@@ -390,7 +390,7 @@ def test_run_fills_what_the_reference_selects(samples, tmp_path, processor):
                 for name, n in zip(names, counts, strict=True)
             ]
     # the shared cutflow: all events, those with enough leptons, those selected somewhere
-    cuts = [c["cut"] for c in result.output.cutflows["ZZ"].as_list()]
+    cuts = [c["cut"] for c in result.cutflows["ZZ"].as_list()]
     assert cuts == ["all events", "lepton multiplicity", "in a channel"]
 
 
@@ -399,7 +399,7 @@ def test_run_on_the_real_file(nanoaod, tmp_path):
     config = write_config(tmp_path, {"H4l": {"files": [str(path)], "kind": "mc", "xsec": 1.0}})
     result = run(config, executor="iterative", status=False)
     assert result.complete and result.events_processed == 20
-    cutflow = {c["cut"]: c["events"] for c in result.output.cutflows["H4l"].as_list()}
+    cutflow = {c["cut"]: c["events"] for c in result.cutflows["H4l"].as_list()}
     expected = reference(path, df103=False)
     enough = [any(expected[c][i][0] >= 1 for c in CHANNELS) for i in range(20)]
     assert cutflow == {"all events": 20, "lepton multiplicity": sum(enough), "in a channel": 0}
@@ -436,7 +436,7 @@ def test_demo_config_end_to_end(tmp_path):
 
     result = run(config, executor="iterative", status=False)
     assert result.complete
-    m4l = result.output.histograms["m4l"]
+    m4l = result.raw["m4l"]
     for dataset, channels in {
         "DoubleMuParked": ("4mu", "2e2mu"),
         "DoubleElectron": ("4e",),

@@ -44,11 +44,11 @@ def test_golden_json_masks_data_and_processed_sections_are_written(tmp_path):
     inside = certified(golden, ids["run"], ids["luminosityBlock"])
     assert 0 < inside.sum() < len(inside)  # the sample has sections on both sides
 
-    cutflow = result.output.cutflows["Data"].entries
+    cutflow = result.cutflows["Data"].entries
     assert cutflow["lumi mask"][0] == inside.sum()
 
     expected = LumiSections.from_events(ids["run"][inside], ids["luminosityBlock"][inside])
-    assert result.output.lumis["Data"] == expected
+    assert result.lumis["Data"] == expected
 
     directory = write_result(result, tmp_path / "out")
     manifest = json.loads((directory / "manifest.json").read_text())

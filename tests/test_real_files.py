@@ -48,7 +48,7 @@ def test_mc_v6_sumw_from_runs_with_trailing_underscore(nanoaod, tmp_path):
             ak.flatten(ak.broadcast_arrays(selected.genWeight, selected.Muon_pt)[0])
         ).astype(np.float64),
     )
-    raw = result.output.histograms["pt"][{"dataset": "DY", "systematic": "nominal"}]
+    raw = result.raw["pt"][{"dataset": "DY", "systematic": "nominal"}]
     np.testing.assert_allclose(raw.values(), expected, rtol=1e-12)
 
     directory = write_result(result, tmp_path / "out")
@@ -80,10 +80,10 @@ def test_data_v6_dimuon_mass_matches_a_hand_computation(nanoaod, tmp_path):
         with_name="Momentum4D",
     )
     mass = ak.to_numpy((p4[:, 0] + p4[:, 1]).mass)
-    h = result.output.histograms["mass"][{"dataset": "DoubleMuon", "systematic": "nominal"}]
+    h = result.raw["mass"][{"dataset": "DoubleMuon", "systematic": "nominal"}]
     expected, _ = np.histogram(mass, bins=h.axes[0].edges)
     np.testing.assert_array_equal(h.values(), expected)
-    assert result.output.cutflows["DoubleMuon"].entries["opposite charge"][0] == len(mass)
+    assert result.cutflows["DoubleMuon"].entries["opposite charge"][0] == len(mass)
 
 
 def test_v15_without_runs_tree_falls_back_to_sum_of_gen_weights(nanoaod, tmp_path):
@@ -125,7 +125,7 @@ def test_pfnano_jet_constituents_are_reachable(nanoaod, tmp_path):
     )
     result = run(config, status=False)
     assert result.complete and result.inputs["PF"][0].info.flavour == "pfnano"
-    ratio = result.output.histograms["ratio"][{"dataset": "PF", "systematic": "nominal"}]
+    ratio = result.raw["ratio"][{"dataset": "PF", "systematic": "nominal"}]
     # the PF candidates of a jet carry most of its momentum
     assert ratio.values().sum() > 0
     mean = np.average(ratio.axes[0].centers, weights=ratio.values())
@@ -144,7 +144,7 @@ def test_outreach_2012_file_is_found_in_its_directory(nanoaod, tmp_path):
     with uproot.open(path) as f:
         pt = f["aod2nanoaod/Events"]["Muon_pt"].array()
     expected = ak.sum(ak.num(pt[ak.num(pt) >= 1]))
-    h = result.output.histograms["pt"][{"dataset": "H", "systematic": "nominal"}]
+    h = result.raw["pt"][{"dataset": "H", "systematic": "nominal"}]
     assert h.values(flow=True).sum() == expected  # no genWeight: unit weights
 
 
@@ -158,7 +158,7 @@ def test_empty_file_gives_a_valid_empty_result(nanoaod, tmp_path):
     directory = write_result(result, tmp_path / "o")
     manifest = json.loads((directory / "manifest.json").read_text())
     assert manifest["events"]["input"] == 0 and manifest["complete"]
-    assert "pt" in result.output.histograms
+    assert "pt" in result.raw
 
 
 def test_file_with_an_extra_tree_reads_events(nanoaod, tmp_path):

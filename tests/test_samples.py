@@ -12,7 +12,10 @@ import pytest
 import uproot
 from coffea.nanoevents import NanoAODSchema, NanoEventsFactory
 
-from opencoffea.samples import PROCESSES, demo_samples, generate, writing
+from opencoffea import samples
+from opencoffea.config import GeneratedSample
+from opencoffea.datasets.fileset import generated_files
+from opencoffea.samples import GENERATOR_VERSION, PROCESSES, demo_samples, generate, writing
 
 from .conftest import real_file
 
@@ -329,6 +332,19 @@ def test_demo_samples_are_made_once_and_remade_when_asked_differently(tmp_path):
 
     demo_samples(tmp_path / "demo", events=1_500)
     assert uproot.open(paths["dy_mumu"])["Events"].num_entries == 1_500
+
+
+def test_cached_samples_are_remade_when_the_generator_changes(monkeypatch, tmp_path):
+    monkeypatch.setenv("OPENCOFFEA_CACHE", str(tmp_path))
+    sample = GeneratedSample(process="dy_mumu", events=100, seed=3)
+    (path,) = generated_files(sample, "mc")
+    assert path.name == f"dy_mumu_mc_nanoaod_lzma_n100_s3_v{GENERATOR_VERSION}.root"
+    assert generated_files(sample, "mc") == [path]  # the same generator: the file is reused
+
+    monkeypatch.setattr(samples, "GENERATOR_VERSION", GENERATOR_VERSION + 1)
+    (newer,) = generated_files(sample, "mc")
+    assert newer != path and newer.name.endswith(f"_v{GENERATOR_VERSION + 1}.root")
+    assert newer.exists()
 
 
 @pytest.mark.parametrize(

@@ -84,7 +84,7 @@ def test_every_variation_is_filled_and_nominal_is_unchanged(tmp_path):
         "pileupUp",
         "pileupDown",
     }
-    ht = result.output.histograms["ht"]
+    ht = result.raw["ht"]
     tt = ht[{"dataset": "TT"}]
     assert set(tt.axes["systematic"]) == expected
     assert set(ht[{"dataset": "Data"}].axes["systematic"]) >= {"nominal"}
@@ -104,11 +104,11 @@ def test_every_variation_is_filled_and_nominal_is_unchanged(tmp_path):
     np.testing.assert_array_equal(tt[{"systematic": "unclustEnUp"}].values(), nominal)
 
     plain = run(analysis(tmp_path / "plain", []), chunksize=3000, status=False)
-    p = plain.output.histograms["ht"][{"dataset": "TT", "systematic": "nominal"}]
+    p = plain.raw["ht"][{"dataset": "TT", "systematic": "nominal"}]
     np.testing.assert_allclose(p.values(), nominal, rtol=1e-12)
-    for dataset, cutflow in plain.output.cutflows.items():  # the cutflow is the nominal one
+    for dataset, cutflow in plain.cutflows.items():  # the cutflow is the nominal one
         for cut, (events, sumw) in cutflow.entries.items():
-            other = result.output.cutflows[dataset].entries[cut]
+            other = result.cutflows[dataset].entries[cut]
             assert other[0] == events and other[1] == pytest.approx(sumw, rel=1e-12)
 
 
@@ -118,7 +118,7 @@ def test_variations_are_identical_on_dask_and_any_chunking(tmp_path):
     iterative = run(config, chunksize=700, status=False)
     dask = run(config, executor="dask", workers=2, chunksize=1600, status=False)
     for name in ("ht", "met"):
-        a, b = iterative.output.histograms[name], dask.output.histograms[name]
+        a, b = iterative.raw[name], dask.raw[name]
         for dataset in ("TT", "Data"):
             for systematic in a.axes["systematic"]:
                 np.testing.assert_allclose(
@@ -162,7 +162,7 @@ def test_an_era_gives_the_payloads_and_keys_of_the_manifest(tmp_path):
     jme, pileup = result.corrections
     assert "Summer19UL16_V7_MC_L1L2L3Res_AK4PFchs" in jme["keys"]
     assert pileup["keys"] == ["Collisions16_UltraLegacy_goldenJSON"]
-    assert {"jesTotalUp", "pileupDown"} <= set(result.output.histograms["ht"].axes["systematic"])
+    assert {"jesTotalUp", "pileupDown"} <= set(result.raw["ht"].axes["systematic"])
 
 
 def test_an_unknown_era_is_a_config_error(tmp_path):

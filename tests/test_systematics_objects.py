@@ -99,7 +99,7 @@ def analysis(tmp_path, systematics, *, datasets=None, code=CODE, **corrections):
 
 def sums(result, dataset: str) -> dict[str, dict[str, float]]:
     """{systematic: {what: Σ}} of the ``sums`` histogram of one dataset."""
-    h = result.output.histograms["sums"][{"dataset": dataset}]
+    h = result.raw["sums"][{"dataset": dataset}]
     return {
         s: {w: float(h[{"systematic": s, "what": w}].values().sum()) for w in WHAT}
         for s in h.axes["systematic"]

@@ -9,10 +9,16 @@ The public API, in one place:
 - :func:`generate` — synthetic NanoAOD samples for demos, tests and benchmarks.
 
 Example:
-    >>> import opencoffea
-    >>> config = opencoffea.load_config("configs/dimuon_demo.yaml")  # doctest: +SKIP
-    >>> result = opencoffea.run(config, executor="futures", workers=2)  # doctest: +SKIP
-    >>> opencoffea.write_result(result, "results/demo")  # doctest: +SKIP
+    >>> import opencoffea, tempfile
+    >>> config = opencoffea.load_config("configs/dimuon_demo.yaml")
+    >>> for dataset in config.datasets.values():
+    ...     dataset.generate.events = 4_000  # the demo on smaller samples: a quick example
+    >>> result = opencoffea.run(config, executor="iterative", status=False)
+    >>> result.complete, result.events_processed
+    (True, 8000)
+    >>> directory = opencoffea.write_result(result, tempfile.mkdtemp())
+    >>> opencoffea.load_result(directory).summary() == result.summary()
+    True
 """
 
 from __future__ import annotations

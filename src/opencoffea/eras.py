@@ -91,7 +91,12 @@ _RelativePath = Annotated[str, AfterValidator(_relative)]
 
 
 class PortalSource(_Model):
-    """The portal's open-data copy of the payloads: one archive of one record."""
+    """The portal's open-data copy of the payloads: one archive of one record.
+
+    Example:
+        >>> load_manifest().sources.portal.record
+        12508
+    """
 
     record: int = Field(description="The record on the CERN Open Data portal.")
     file: str = Field(description="The archive's file name in the record.")
@@ -102,7 +107,12 @@ class PortalSource(_Model):
 
 
 class Sources(_Model):
-    """Where payloads come from: the portal record, and known local checkouts."""
+    """Where payloads come from: the portal record, and known local checkouts.
+
+    Example:
+        >>> load_manifest().sources.directories
+        ('/cvmfs/cms.cern.ch/rsync/cms-nanoAOD/jsonpog-integration',)
+    """
 
     portal: PortalSource = Field(description="The portal's open-data copy.")
     directories: tuple[str, ...] = Field(
@@ -141,7 +151,13 @@ class Payload(_Model):
     )
 
     def locate(self, root: str | os.PathLike) -> Path | None:
-        """The file under ``root`` (its JSON-POG path, in a checkout below it, or an alias)."""
+        """The file under ``root`` (its JSON-POG path, in a checkout below it, or an alias).
+
+        Example:
+            >>> pu = load_manifest().era("2016postVFP_UL").payloads["puWeights"]
+            >>> pu.locate(corrections_root).name, pu.locate(testdata / "nanoaod")
+            ('puWeights.json.gz', None)
+        """
         root = Path(root)
         candidates = [root / self.path, root / CHECKOUT / self.path]
         candidates += [root / alias for alias in self.found_as]
@@ -172,6 +188,11 @@ class PayloadFile:
 
     ``state`` is ``"verified"`` (the version the manifest records), ``"other version"`` or
     ``"missing"``.
+
+    Example:
+        >>> found = load_manifest().era("2016postVFP_UL").status(corrections_root)[0]
+        >>> found.payload.name, found.state, PayloadFile(found.payload, None, None).state
+        ('jet_jerc', 'verified', 'missing')
     """
 
     payload: Payload
@@ -180,6 +201,7 @@ class PayloadFile:
 
     @property
     def state(self) -> Literal["verified", "other version", "missing"]:
+        """Whether the payload was found, and in the version the manifest records."""
         if self.path is None:
             return "missing"
         return "verified" if self.sha256 == self.payload.sha256 else "other version"
@@ -224,7 +246,12 @@ class EraJets(JetKeys):
         return self
 
     def listed_keys(self) -> list[str]:
-        """The keys the payload must list: the named ones, and the L1 keys type-1 MET takes."""
+        """The keys the payload must list: the named ones, and the L1 keys type-1 MET takes.
+
+        Example:
+            >>> load_manifest().era("2016postVFP_UL").jets.listed_keys()[-1]  # an L1 key, last
+            'Summer19UL16_RunFGH_V7_DATA_L1FastJet_AK4PFchs'
+        """
         compound = [self.mc_jec, *(p.key for p in self.data_jec)]
         keys = [k for k in self.named_keys() if k != self.uncertainty]
         return keys + [level_key(key, L1) for key in dict.fromkeys(compound)]
@@ -232,7 +259,13 @@ class EraJets(JetKeys):
 
 class Use(_Model):
     """Keys an analysis takes from one payload; ``year`` is the string its ``year`` input
-    expects (EGM: ``"2016postVFP"``, MUO: ``"2016postVFP_UL"``), where it has one."""
+    expects (EGM: ``"2016postVFP"``, MUO: ``"2016postVFP_UL"``), where it has one.
+
+    Example:
+        >>> electron = load_manifest().era("2016postVFP_UL").uses["electron"]
+        >>> electron.payload, electron.keys, "Tight" in electron.working_points
+        ('electron', ('UL-Electron-ID-SF',), True)
+    """
 
     payload: str = Field(description="The name of one of the era's payloads.")
     keys: tuple[str, ...] = Field(description="The keys taken from it; the first by default.")

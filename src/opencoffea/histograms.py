@@ -16,16 +16,17 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 import hist
 
-from .config import CategoryAxis, Histogram, IntegerAxis, RegularAxis, VariableAxis
+from .config import Axis, CategoryAxis, Histogram, IntegerAxis, RegularAxis, VariableAxis
 
 __all__ = ["book", "book_one"]
 
 
-def _make_axis(spec: Any) -> hist.axis.AxesMixin:
+def _make_axis(
+    spec: Axis,
+) -> hist.axis.Regular | hist.axis.Variable | hist.axis.Integer | hist.axis.StrCategory:
     label = spec.label or spec.name
     if isinstance(spec, RegularAxis):
         transform = {"log": hist.axis.transform.log, "sqrt": hist.axis.transform.sqrt}.get(
@@ -47,7 +48,7 @@ def _make_axis(spec: Any) -> hist.axis.AxesMixin:
 
 def book_one(
     spec: Histogram, datasets: Sequence[str] = (), systematics: Sequence[str] = ()
-) -> hist.Hist:
+) -> hist.Hist[hist.storage.Weight]:
     """One empty histogram: dataset and systematic axes, then the user's axes (Weight storage).
 
     The dataset and systematic axes grow as chunks fill them; ``datasets`` and
@@ -70,6 +71,6 @@ def book_one(
     )
 
 
-def book(specs: Mapping[str, Histogram]) -> dict[str, hist.Hist]:
+def book(specs: Mapping[str, Histogram]) -> dict[str, hist.Hist[hist.storage.Weight]]:
     """Empty histograms for every definition of the configuration (see module example)."""
     return {name: book_one(spec) for name, spec in specs.items()}

@@ -195,7 +195,12 @@ class JetKeys(BaseModel):
 
     def given(self) -> dict[str, Any]:
         """The payload and keys given (not missing, not empty), by name: the keys alone, also
-        of a model that has more (the options of a YAML file, the algorithm of an era)."""
+        of a model that has more (the options of a YAML file, the algorithm of an era).
+
+        Example:
+            >>> JetKeys(mc_jec="A_MC_L1L2L3Res_AK4PFchs").given()
+            {'mc_jec': 'A_MC_L1L2L3Res_AK4PFchs'}
+        """
         values = {name: getattr(self, name) for name in JetKeys.model_fields}
         return {name: value for name, value in values.items() if value}
 

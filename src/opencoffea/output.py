@@ -38,7 +38,15 @@ class Cutflow:
     entries: dict[str, tuple[int, float]] = field(default_factory=dict)
 
     def record(self, name: str, events: int, sumw: float) -> None:
-        """Add ``events`` and ``sumw`` to the cut ``name`` (appended if it is new)."""
+        """Add ``events`` and ``sumw`` to the cut ``name`` (appended if it is new).
+
+        Example:
+            >>> cutflow = Cutflow()
+            >>> cutflow.record("all events", 10, 9.5)
+            >>> cutflow.record("all events", 5, 5.0)
+            >>> cutflow.entries
+            {'all events': (15, 14.5)}
+        """
         n, w = self.entries.get(name, (0, 0.0))
         self.entries[name] = (n + int(events), w + float(sumw))
 

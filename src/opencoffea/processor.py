@@ -27,9 +27,10 @@ import inspect
 import re
 import sys
 import traceback
+from collections.abc import Mapping
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import awkward as ak
 import cloudpickle
@@ -37,8 +38,9 @@ import numpy as np
 from coffea.processor import ProcessorABC
 
 from .config import AnalysisConfig
-from .datasets.lumis import LumiSections
+from .datasets.lumis import LumiMask, LumiSections
 from .errors import ProcessorLoadError
+from .events import NanoEvents
 from .histograms import book
 from .output import FileTally, Output
 from .recorder import Recorder
@@ -64,7 +66,9 @@ class Processor(ProcessorABC):
         (False, True)
     """
 
-    def __init__(self, config: AnalysisConfig, *, lumimasks: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, config: AnalysisConfig, *, lumimasks: Mapping[str, LumiMask] | None = None
+    ) -> None:
         self.config = config
         # Certified-luminosity masks of data datasets, loaded by the framework in the main
         # process (a worker needs neither the JSON file nor the portal).
@@ -80,7 +84,7 @@ class Processor(ProcessorABC):
     # -- what a subclass writes
 
     @abc.abstractmethod
-    def analyze(self, events: Any, out: Recorder) -> None:
+    def analyze(self, events: NanoEvents, out: Recorder) -> None:
         """The physics of one chunk: select with ``out.cut``, fill with ``out.fill``.
 
         Abstract: a subclass without it cannot be made, and :func:`load_processor` says so
@@ -90,11 +94,36 @@ class Processor(ProcessorABC):
     # -- the machinery (coffea's ProcessorABC interface)
 
     def new_output(self) -> Output:
-        """An empty output with every histogram booked (also the result of no input)."""
+        """An empty output with every histogram booked (also the result of no input).
+
+        Example:
+            >>> from opencoffea import load_config
+            >>> config = load_config("configs/dimuon_demo.yaml")
+            >>> output = load_processor(config)(config).new_output()
+            >>> sorted(output.histograms), output.cutflows
+            (['mass', 'pt'], {})
+        """
         return Output(histograms=book(self.config.histograms))
 
-    def process(self, events: Any) -> Output:
-        """Run one chunk: tally what was read, mask data, weight MC, call :meth:`analyze`."""
+    def process(self, events: NanoEvents) -> Output:
+        """Run one chunk: tally what was read, mask data, weight MC, call :meth:`analyze`.
+
+        ``events.metadata`` names the dataset (of the configuration) and the file.
+
+        Example:
+            >>> from opencoffea import load_config
+            >>> from opencoffea.events import describe, events_from, open_file
+            >>> config = load_config("configs/dimuon_demo.yaml")
+            >>> with open_file(nano_dy) as file:  # 40 Drell-Yan events, as one chunk
+            ...     chunk = events_from(file, describe(file, nano_dy),
+            ...                         metadata={"dataset": "Dimuon_simulation"})
+            ...     output = load_processor(config)(config).process(chunk)
+            >>> cutflow = output.cutflows["Dimuon_simulation"].as_list()
+            >>> [(cut["cut"], cut["events"]) for cut in cutflow]
+            [('all events', 40), ('two muons', 6), ('opposite charge', 6)]
+            >>> output.files[nano_dy].events
+            40
+        """
         meta = events.metadata
         dataset = meta["dataset"]
         spec = self.config.datasets[dataset]
@@ -117,7 +146,7 @@ class Processor(ProcessorABC):
 
         # Corrections (on the whole chunk), then the user's method once per shape variation;
         # weight variations are filled by the nominal pass, the cutflow too.
-        variants: dict[str, Any] = {"nominal": events}
+        variants: dict[str, NanoEvents] = {"nominal": events}
         ratios: dict[str, np.ndarray] = {}
         scale_factors = None
         if self.corrector is not None:
@@ -152,11 +181,20 @@ class Processor(ProcessorABC):
         return output
 
     def postprocess(self, accumulator: Output) -> Output:
-        """A hook after all chunks are merged; the base class returns the output as it is."""
+        """A hook after all chunks are merged; the base class returns the output as it is.
+
+        Example:
+            >>> from opencoffea import load_config
+            >>> config = load_config("configs/dimuon_demo.yaml")
+            >>> processor = load_processor(config)(config)
+            >>> merged = processor.new_output() + processor.new_output()
+            >>> processor.postprocess(merged) is merged
+            True
+        """
         return accumulator
 
 
-def _gen_weights(events: Any) -> np.ndarray:
+def _gen_weights(events: NanoEvents) -> np.ndarray:
     """The generator weight of each simulated event (1 where the file has none)."""
     if "genWeight" in events.fields:
         return ak.to_numpy(events.genWeight).astype(np.float64)
@@ -175,8 +213,10 @@ def load_processor(config: AnalysisConfig) -> type[Processor]:
         >>> load_processor(load_config("configs/dimuon_demo.yaml")).__name__
         'DimuonSpectrum'
     """
-    target, _, name = config.processor.rpartition(":")
     where = f"{config.source or '<config>'}, processor"
+    if config.processor is None:
+        raise ProcessorLoadError(f"{where}: none is named (processor: file.py:Class)")
+    target, _, name = config.processor.rpartition(":")
     if target.endswith(".py") or "/" in target or "\\" in target:
         module = _import_file(config.resolve(target), where)
     else:

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import awkward as ak
 import numpy as np
@@ -37,6 +37,9 @@ import numpy as np
 from .errors import AnalysisError, OpenCoffeaError
 from .output import Output
 from .util import NOMINAL, did_you_mean
+
+if TYPE_CHECKING:  # the corrections load only for a configuration that has them
+    from .corrections.scalefactors import WeightVariation
 
 __all__ = ["Recorder"]
 
@@ -75,7 +78,7 @@ class Recorder:
         metadata: Mapping[str, Any] | None = None,
         record_cutflow: bool = True,
         weight_variations: Mapping[str, np.ndarray] | None = None,
-        scale_factors: Callable[[str, Any], Any] | None = None,
+        scale_factors: Callable[[str, ak.Array], WeightVariation] | None = None,
     ) -> None:
         self.dataset = dataset
         self.systematic = systematic
@@ -152,7 +155,15 @@ class Recorder:
         are filled too. Data is never weighted: for data this does nothing.
 
         Example:
-            >>> out.scale_factor("muon_id", muons)  # doctest: +SKIP
+            >>> from opencoffea.corrections.scalefactors import WeightVariation
+            >>> def scale_factors(name, objects):  # a Corrector's scale_factor, say
+            ...     per_event = ak.prod(ak.full_like(objects.pt, 0.9), axis=1)
+            ...     return WeightVariation(name, ak.to_numpy(per_event))
+            >>> muons = ak.Array([[{"pt": 30.0}, {"pt": 20.0}], [{"pt": 25.0}]])
+            >>> out = Recorder(Output(), "DY", np.ones(2), scale_factors=scale_factors)
+            >>> out.scale_factor("muon_id", muons)
+            >>> np.round(out.weight, 2).tolist()
+            [0.81, 0.9]
         """
         if self._scale_factors is None:
             raise AnalysisError(

@@ -31,8 +31,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``opencoffea`` command; returns the exit status.
 
     Example:
-        >>> main(["check", "configs/dimuon_demo.yaml"])  # doctest: +SKIP
+        >>> main(["check", "configs/dimuon_demo.yaml"])  # "ok: ..." goes to standard error
         0
+        >>> main(["check", "configs/no_such_file.yaml"])  # the error too, without a traceback
+        1
     """
     parser = _parser()
     args = parser.parse_args(argv)

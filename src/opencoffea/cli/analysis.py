@@ -4,13 +4,20 @@ Example:
     $ opencoffea run configs/dimuon_demo.yaml --executor futures --workers 2
     $ opencoffea plot results/dimuon_demo
     $ opencoffea inspect nano_dy.root Muon
+
+    or from Python:
+
+    >>> import tempfile
+    >>> from opencoffea.cli import main
+    >>> main(["generate", "dy_mumu", "-n", "1000", "-o", f"{tempfile.mkdtemp()}/dy.root"])
+    0
 """
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from rich.console import Console
 from rich.table import Table
@@ -136,7 +143,9 @@ def _print_summary(result: Result) -> None:
     """The rows of :meth:`Result.summary` as a table on standard output."""
     table = Table(title=f"{result.config.name}: summary")
     for column in ("dataset", "kind", "group", "files", "events", "Σw", "selected", "scale"):
-        justify = "left" if column in ("dataset", "kind", "group") else "right"
+        justify: Literal["left", "right"] = (
+            "left" if column in ("dataset", "kind", "group") else "right"
+        )
         table.add_column(column, justify=justify)
     for row in result.summary():
         table.add_row(

@@ -3,6 +3,16 @@
 Example:
     $ opencoffea corrections list
     $ opencoffea corrections fetch 2016postVFP_UL
+
+    or from Python, the keys of one payload (a table on standard output):
+
+    >>> import contextlib, io
+    >>> from opencoffea.cli import main
+    >>> pileup = "POG/LUM/2016postVFP_UL/puWeights.json.gz"
+    >>> with contextlib.redirect_stdout(io.StringIO()) as shown:
+    ...     status = main(["corrections", "list", pileup, "--root", str(corrections_root)])
+    >>> status, "Collisions16_UltraLegacy_goldenJSON" in shown.getvalue()
+    (0, True)
 """
 
 from __future__ import annotations
@@ -127,11 +137,11 @@ def _corrections_list(args: argparse.Namespace) -> int:
             era.name, era.description, era.jets.algorithm if era.jets else "—", portal, summary
         )
     out.print(table)
-    portal = manifest.sources.portal
+    archive = manifest.sources.portal
     console.print(
-        f"fetch: opencoffea corrections fetch ERA, from the portal (record {portal.record}, "
-        f"{portal.file}, {bytes_text(portal.size)}) or --from DIR, a jsonpog-integration checkout "
-        f"such as {', '.join(manifest.sources.directories) or 'a CVMFS one'}",
+        f"fetch: opencoffea corrections fetch ERA, from the portal (record {archive.record}, "
+        f"{archive.file}, {bytes_text(archive.size)}) or --from DIR, a jsonpog-integration "
+        f"checkout such as {', '.join(manifest.sources.directories) or 'a CVMFS one'}",
         soft_wrap=True,
     )
     return 0

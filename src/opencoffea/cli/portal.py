@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.table import Table
 
 from .terminal import bytes_text, console, count_text, print_help
+
+if TYPE_CHECKING:  # the library is imported by each command, when it runs
+    from ..datasets.portal import Portal
 
 __all__ = ["add_commands"]
 
@@ -60,7 +64,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     download.set_defaults(handler=_datasets_download)
 
 
-def _portal(args: argparse.Namespace):
+def _portal(args: argparse.Namespace) -> Portal:
     from ..datasets.portal import Portal
 
     return Portal(args.server, refresh=args.refresh)

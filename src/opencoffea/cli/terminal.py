@@ -40,7 +40,8 @@ def table_console(width: int = 160) -> Console:
     in a log should stay whole.
 
     Example:
-        >>> table_console(200).print("a table")  # doctest: +SKIP
+        >>> table_console(200).print("a table")  # on standard output
+        a table
     """
     return Console(highlight=False, width=None if sys.stdout.isatty() else width)
 

@@ -138,11 +138,24 @@ class AnalysisConfig(ConfigModel):
         return [name for name, d in self.datasets.items() if d.read is None]
 
     def base_dir(self) -> Path:
-        """The directory relative input paths are resolved against (the YAML file's)."""
+        """The directory relative input paths are resolved against (the YAML file's).
+
+        Example:
+            >>> from opencoffea.config import load_config
+            >>> load_config("configs/dimuon_demo.yaml").base_dir() == Path("configs").resolve()
+            True
+        """
         return self.source.parent if self.source is not None else Path.cwd()
 
     def resolve(self, path: str) -> Path:
-        """An input path from the file, made absolute (URLs are left to the caller)."""
+        """An input path from the file, made absolute (URLs are left to the caller).
+
+        Example:
+            >>> from opencoffea.config import load_config
+            >>> config = load_config("configs/dimuon_demo.yaml")  # processor: ../analyses/...
+            >>> config.resolve("../analyses/dimuon.py") == Path("analyses/dimuon.py").resolve()
+            True
+        """
         p = Path(path).expanduser()
         return p if p.is_absolute() else (self.base_dir() / p).resolve()
 

@@ -28,7 +28,19 @@ __all__ = ["describe", "join", "located"]
 
 
 def describe(err: ValidationError, data: Any, lines: dict[tuple, int], source: str) -> str:
-    """Pydantic's errors of validating ``data`` (read from ``source``), one line each."""
+    """Pydantic's errors of validating ``data`` (read from ``source``), one line each.
+
+    Example:
+        >>> data = {"name": "demo", "datasets": {"DY": {"files": ["dy.root"], "kind": "daat"}}}
+        >>> lines = {(): 1, ("datasets",): 2, ("datasets", "DY"): 3, ("datasets", "DY", "kind"): 4}
+        >>> try:
+        ...     AnalysisConfig.model_validate(data)
+        ... except ValidationError as err:
+        ...     for part in describe(err, data, lines, "a.yaml").split("; "):
+        ...         print(part)
+        a.yaml, line 4, datasets.DY.kind: 'daat' is not allowed (did you mean 'data'?)
+        allowed: data, mc
+    """
     messages = []
     for item in err.errors(include_url=False):
         path = _data_path(data, item["loc"], item["type"] in ("missing", "extra_forbidden"))

@@ -36,6 +36,8 @@ Example:
     >>> applied = Corrector(config).apply(events, is_data=False)
     >>> list(applied.events)
     ['nominal', 'jesTotalUp', 'jesTotalDown', 'jerUp', 'jerDown', 'unclustEnUp', 'unclustEnDown']
+    >>> np.round(applied.events["jesTotalUp"].Jet.pt[0, :2], 2).tolist()  # the leading jets
+    [80.59, 44.84]
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ import awkward as ak
 from ..config import AnalysisConfig, EnergyConfig, ScaleFactorConfig
 from ..eras import Era, load_manifest
 from ..errors import CorrectionError
+from ..events import NanoEvents
 from ..jetkeys import JetKeys
 from ..util import NOMINAL, did_you_mean, sha256_of
 from .egamma import egamma_energy
@@ -68,9 +71,27 @@ __all__ = ["Applied", "Corrector", "jet_corrections"]
 @dataclass
 class Applied:
     """What the corrections give one chunk: events per shape variation (nominal first) and
-    the event weights with their variations."""
+    the event weights with their variations.
 
-    events: dict[str, ak.Array]
+    Example:
+        >>> from opencoffea.config import parse_config
+        >>> config = parse_config(f'''
+        ... name: demo
+        ... processor: analyses/dimuon.py:DimuonSpectrum
+        ... luminosity: 1000
+        ... era: 2016postVFP_UL
+        ... datasets: {{DY: {{files: [{nano_dy}], kind: mc, xsec: 6077.22}}}}
+        ... corrections: {{payloads: {corrections_root}, pileup: {{}}}}
+        ... systematics: [pileup]
+        ... ''')
+        >>> applied = Corrector(config).apply(events, is_data=False)
+        >>> list(applied.events), [weight.name for weight in applied.weights], applied.notes
+        (['nominal'], ['pileup'], set())
+        >>> np.round(applied.weights[0].nominal[:3], 3).tolist()
+        [0.953, 1.119, 1.182]
+    """
+
+    events: dict[str, NanoEvents]
     weights: list[WeightVariation] = field(default_factory=list)
     notes: set[str] = field(default_factory=set)  # variations the file cannot give
 
@@ -105,6 +126,25 @@ class Corrector:
 
     It holds paths and keys only; payloads are loaded in each worker process, once (see
     :func:`~opencoffea.corrections.payloads.load_payload`).
+
+    Example:
+        >>> from opencoffea.config import parse_config
+        >>> config = parse_config(f'''
+        ... name: demo
+        ... processor: analyses/dimuon.py:DimuonSpectrum
+        ... luminosity: 1000
+        ... era: 2016postVFP_UL
+        ... datasets: {{DY: {{files: [{nano_dy}], kind: mc, xsec: 6077.22}}}}
+        ... corrections: {{payloads: {corrections_root}, jets: {{}}, pileup: {{}}}}
+        ... systematics: [jes, pileup]
+        ... ''')
+        >>> corrector = Corrector(config)
+        >>> corrector.shape_variations(is_data=False), corrector.shape_variations(is_data=True)
+        (['nominal', 'jesTotalUp', 'jesTotalDown'], ['nominal'])
+        >>> for used in corrector.provenance():  # what the manifest of a result records
+        ...     print(Path(used["file"]).name, used["keys"][0], used["sha256"][:12])
+        jet_jerc.json.gz Summer19UL16_V7_MC_L1L2L3Res_AK4PFchs 082cfb0ccab5
+        puWeights.json.gz Collisions16_UltraLegacy_goldenJSON e95e77a85509
     """
 
     def __init__(self, config: AnalysisConfig) -> None:
@@ -117,13 +157,19 @@ class Corrector:
         else:
             root = payload_root() if era else config.base_dir()
         self.systematics = set(config.systematics)
-        self.jet_options = spec.jets
         self.jets = jet_corrections(spec.jets, era, root) if spec.jets is not None else None
-        self.pileup = None
+        # what the jet options ask for: the JES sources varied, and type-1 MET
+        self.jes_sources = list(spec.jets.sources) if spec.jets is not None else []
+        self.met = spec.jets is not None and spec.jets.met
+        self.pileup: tuple[str, str] | None = None  # (payload, key)
         if spec.pileup is not None:
             if spec.pileup.payload is None:
+                if era is None:  # what the configuration check rules out
+                    raise CorrectionError("corrections.pileup: give its payload, or an era")
                 use = era.uses["pileup"]
                 self.pileup = (str(era.payload(use.payload, root)), spec.pileup.key or use.keys[0])
+            elif spec.pileup.key is None:  # what the configuration check rules out
+                raise CorrectionError("corrections.pileup: a payload given needs its key")
             else:
                 self.pileup = (str(_resolve(root, spec.pileup.payload)), spec.pileup.key)
         self.energies = {
@@ -138,25 +184,23 @@ class Corrector:
 
     def provenance(self) -> list[dict[str, Any]]:
         """The payload files and keys used, with their checksums (for the manifest)."""
-        used = []
+        used: list[tuple[str, list[str]]] = []  # (file, keys)
         if self.jets is not None:
-            used.append({"file": self.jets.payload, "keys": self.jets.named_keys()})
+            used.append((self.jets.payload, self.jets.named_keys()))
         if self.pileup is not None:
-            used.append({"file": self.pileup[0], "keys": [self.pileup[1]]})
+            used.append((self.pileup[0], [self.pileup[1]]))
         for energy in self.energies.values():
             if energy.payload is not None:
-                keys = [k for k in (energy.scale, energy.smear) if k]
-                used.append({"file": energy.payload, "keys": keys})
+                used.append((energy.payload, [k for k in (energy.scale, energy.smear) if k]))
         for factor in self.scale_factors.values():
-            used.append({"file": factor.payload, "keys": [factor.key]})
+            used.append((factor.payload, [factor.key]))
         merged: dict[str, list[str]] = {}  # one entry per file, its keys in order of use
-        for entry in used:
-            keys = merged.setdefault(entry["file"], [])
-            keys += [k for k in entry["keys"] if k not in keys]
-        used = [{"file": file, "keys": keys} for file, keys in merged.items()]
-        for entry in used:
-            entry["sha256"] = sha256_of(entry["file"])
-        return used
+        for file, keys in used:
+            kept = merged.setdefault(file, [])
+            kept += [k for k in keys if k not in kept]
+        return [
+            {"file": file, "keys": keys, "sha256": sha256_of(file)} for file, keys in merged.items()
+        ]
 
     def shape_variations(self, *, is_data: bool) -> list[str]:
         """The names of the shape variations a chunk gets (nominal first)."""
@@ -165,11 +209,11 @@ class Corrector:
             return names
         if self.jets is not None:
             if "jes" in self.systematics:
-                for source in self.jet_options.sources:
+                for source in self.jes_sources:
                     names += [f"jes{source}Up", f"jes{source}Down"]
             if "jer" in self.systematics:
                 names += ["jerUp", "jerDown"]
-            if "unclustered" in self.systematics and self.jet_options.met:
+            if "unclustered" in self.systematics and self.met:
                 names += ["unclustEnUp", "unclustEnDown"]
         if "egamma" in self.systematics:
             for collection in self.energies:
@@ -177,7 +221,7 @@ class Corrector:
                     names += [_energy_variation(collection, source, d) for d in ("Up", "Down")]
         return names
 
-    def apply(self, events: ak.Array, *, is_data: bool) -> Applied:
+    def apply(self, events: NanoEvents, *, is_data: bool) -> Applied:
         """The corrected events of each shape variation, and the event weights."""
         wanted = self.shape_variations(is_data=is_data)
         applied = Applied({})
@@ -185,19 +229,19 @@ class Corrector:
             collection: self._energy(events, collection, spec, applied.notes, is_data)
             for collection, spec in self.energies.items()
         }
-        jets = mets = None
-        if self.jets is not None:
+        jme, jets, mets = self.jets, None, None
+        if jme is not None:
             jet_names = (NOMINAL, *(n for n in wanted if n.startswith(("jes", "jer"))))
-            jets = correct_jets(events, self.jets, is_data=is_data, variations=jet_names)
-            if self.jet_options.met:
+            jets = correct_jets(events, jme, is_data=is_data, variations=jet_names)
+            if self.met:
                 unclustered = any(n.startswith("unclustEn") for n in wanted)
-                mets = type1_met(events, jets, self.jets, is_data=is_data, unclustered=unclustered)
+                mets = type1_met(events, jets, jme, is_data=is_data, unclustered=unclustered)
         for name in wanted:
             corrected = events
             if jets is not None:
                 corrected = with_jets(corrected, jets.get(name, jets[NOMINAL]))
-            if mets is not None:
-                corrected = with_met(corrected, mets.get(name, mets[NOMINAL]), self.jets)
+            if mets is not None and jme is not None:  # (MET is corrected with the jets)
+                corrected = with_met(corrected, mets.get(name, mets[NOMINAL]), jme)
             for collection, variants in energies.items():
                 objects = variants.get(name, variants[NOMINAL])
                 corrected = with_collection(corrected, collection, objects)
@@ -213,7 +257,24 @@ class Corrector:
         for. For simulation only: the processor never calls it for data.
 
         Example:
-            >>> corrector.scale_factor("muon_id", muons[tight]).nominal  # doctest: +SKIP
+            >>> from opencoffea.config import parse_config
+            >>> config = parse_config(f'''
+            ... name: demo
+            ... processor: analyses/dimuon.py:DimuonSpectrum
+            ... luminosity: 1000
+            ... era: 2016postVFP_UL
+            ... datasets: {{DY: {{files: [{nano_dy}], kind: mc, xsec: 6077.22}}}}
+            ... corrections:
+            ...   payloads: {corrections_root}
+            ...   scale_factors: {{muon_id: {{object: muon, key: NUM_TightID_DEN_TrackerMuons}}}}
+            ... systematics: [muon_id]
+            ... ''')
+            >>> muons = events.Muon[events.Muon.tightId & (events.Muon.pt > 15)]
+            >>> weight = Corrector(config).scale_factor("muon_id", muons)
+            >>> int(ak.num(muons)[4]), weight.varied  # event 4: two tight muons
+            (2, True)
+            >>> [round(float(w[4]), 4) for w in (weight.nominal, weight.up, weight.down)]
+            [0.9603, 0.9683, 0.9524]
         """
         spec = self.scale_factors.get(name)
         if spec is None:
@@ -224,6 +285,10 @@ class Corrector:
             )
         if spec.object == "muon":
             weight = muon_weight(objects, spec.payload, spec.key, year=spec.year, name=name)
+        elif spec.working_point is None:  # what the configuration check rules out
+            raise CorrectionError(
+                f"scale factor {name!r}: {spec.object} scale factors need a working_point"
+            )
         else:
             function = electron_weight if spec.object == "electron" else photon_weight
             weight = function(
@@ -238,7 +303,7 @@ class Corrector:
 
     def _energy(
         self,
-        events: ak.Array,
+        events: NanoEvents,
         collection: str,
         spec: _EnergySpec,
         notes: set[str],

@@ -1,6 +1,13 @@
 """What a payload file says of itself: its corrections, their inputs and output.
 
-Behind ``opencoffea corrections list FILE``; :func:`describe_payload` has an example.
+Behind ``opencoffea corrections list FILE``.
+
+Example:
+    >>> jme = corrections_root / "POG/JME/2016postVFP_UL/jet_jerc.json.gz"
+    >>> text, corrections = describe_payload(jme)
+    >>> compound = [c.name for c in corrections if c.compound]
+    >>> len(corrections), compound[0]
+    (78, 'Summer19UL16_RunFGH_V7_DATA_L1L2L3Res_AK4PFchs')
 """
 
 from __future__ import annotations
@@ -23,6 +30,12 @@ class CorrectionInfo:
 
     ``inputs`` and ``output`` are ``(name, type, description)``; ``version`` is None for a
     compound correction, which has none.
+
+    Example:
+        >>> pileup = corrections_root / "POG/LUM/2016postVFP_UL/puWeights.json.gz"
+        >>> weights = describe_payload(pileup)[1][0]
+        >>> weights.version, weights.output[:2], weights.compound
+        (0, ('weight', 'real'), False)
     """
 
     name: str

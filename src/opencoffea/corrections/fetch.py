@@ -23,7 +23,7 @@ import os
 import tarfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO
+from typing import IO
 
 from ..datasets.cache import cache_dir
 from ..eras import Era, PayloadFile, Sources, load_manifest
@@ -40,6 +40,14 @@ class FetchResult:
     """What :func:`fetch` did: the era's payloads (fetched or missing), from where, into where.
 
     ``notes`` are things the user should know that did not stop the fetch.
+
+    Example:
+        >>> import tempfile
+        >>> result = fetch("Summer22", source=testdata / "corrections", to=tempfile.mkdtemp())
+        >>> [(f.payload.name, f.state) for f in result.files], result.missing
+        ([('jet_jerc', 'verified')], [])
+        >>> result.files[0].path.relative_to(result.root).as_posix()
+        'POG/JME/2022_Summer22/jet_jerc.json.gz'
     """
 
     era: str
@@ -74,10 +82,9 @@ def fetch(
     extracted. Payloads the source lacks are listed in :attr:`FetchResult.missing`.
 
     Example:
-        >>> result = fetch("2016postVFP_UL",
-        ...                source="/cvmfs/cms.cern.ch/rsync/cms-nanoAOD/jsonpog-integration")
-        ... # doctest: +SKIP
-        >>> [f.state for f in result.files]  # doctest: +SKIP
+        >>> import tempfile  # a checkout: CVMFS's /cvmfs/cms.cern.ch/rsync/cms-nanoAOD/...
+        >>> result = fetch("2016postVFP_UL", source=corrections_root, to=tempfile.mkdtemp())
+        >>> [f.state for f in result.files]
         ['verified', 'verified', 'verified', 'verified', 'verified', 'verified', 'verified']
     """
     manifest = load_manifest()
@@ -96,10 +103,10 @@ def _from_directory(era: Era, directory: Path, root: Path, any_version: bool) ->
     found = []
     for payload in era.payloads.values():
         path = payload.locate(directory)
-        found.append(PayloadFile(payload, path, path and sha256_of(path)))
+        found.append(PayloadFile(payload, path, sha256_of(path) if path else None))
     unknown = [f for f in found if f.state == "other version"]
     if unknown and not any_version:
-        names = ", ".join(f"{f.path} (sha256 {f.sha256[:12]}…)" for f in unknown)
+        names = ", ".join(f"{f.path} (sha256 {(f.sha256 or '')[:12]}…)" for f in unknown)
         raise CorrectionError(
             f"not the versions the manifest records for {era.name}: {names}; nothing was "
             "copied. Take them anyway with --any-version (their checksums go into the "
@@ -191,12 +198,14 @@ def _extract(archive: Path, era: Era, root: Path) -> list[PayloadFile]:
                         chosen[payload.name] = member
             files = []
             for payload in era.payloads.values():
-                member = chosen.get(payload.name)
-                if member is None:
+                if payload.name not in chosen:
                     files.append(PayloadFile(payload, None, None))
                     continue
+                stream = tar.extractfile(chosen[payload.name])
+                if stream is None:  # for a member that is not a file; chosen ones are
+                    raise CorrectionError(f"{archive}: {payload.path} cannot be read from it")
                 destination = root / payload.path
-                with tar.extractfile(member) as stream:
+                with stream:
                     digest = _install(stream, destination)
                 files.append(PayloadFile(payload, destination, digest))
             return files
@@ -204,7 +213,7 @@ def _extract(archive: Path, era: Era, root: Path) -> list[PayloadFile]:
         raise CorrectionError(f"{archive}: not a readable tar archive ({err})") from None
 
 
-def _install(stream: BinaryIO, destination: Path) -> str:
+def _install(stream: IO[bytes], destination: Path) -> str:
     """Write a stream to ``destination`` through a temporary name; returns its sha256."""
     destination.parent.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256()

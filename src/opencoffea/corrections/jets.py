@@ -1,34 +1,11 @@
-"""Jet energy corrections (JEC), their uncertainties (JES) and resolution smearing (JER).
+"""Corrected jet collections: JEC, JES and JER applied, one collection per variation.
 
 Pure, columnar building blocks: NanoEvents in, corrected jet collections out, one per
 systematic variation. The official payloads are read through correctionlib (loaded once
 per process by :func:`~opencoffea.corrections.payloads.load_payload`), and every step is
-evaluated on flat arrays, once per chunk.
-
-The recipe
-----------
-JEC
-    From the raw jet, ``pt_raw = pt·(1 − rawFactor)`` (mass likewise), the compound
-    L1L2L3Res correction of the payload with inputs ``JetA`` (area), ``JetEta``, ``JetPt``
-    (raw pt) and ``Rho`` (``fixedGridRhoFastjetAll``, or ``Rho_fixedGridRhoFastjetAll``
-    from NanoAOD v12 on). Data takes the key of the run's period, simulation the MC key.
-    The compound evaluates each level at the pt corrected by the levels before it, as
-    CMSSW does. ``pt_jec = pt_raw·C`` and the mass is scaled by the same factor.
-JER (simulation only), the hybrid method of CMSSW's ``SmearedJetProducerT``
-    σ = PtResolution(JetEta, JetPt = pt_jec, Rho); SF = ScaleFactor(its declared inputs,
-    ``"nom"``/``"up"``/``"down"``). A jet is matched when its ``genJetIdx`` names a GenJet
-    with ΔR < R/2 and |pt_jec − pt_gen| < 3·σ·pt_jec; then the factor is
-    1 + (SF − 1)·(pt_jec − pt_gen)/pt_jec, otherwise 1 + N(0, 1)·σ·√max(SF² − 1, 0) with
-    the normal number of :func:`~opencoffea.corrections.seeds.object_gaussian`, stream
-    ``"jer"``, drawn for the jet's position in the file (so any chunking gives the same
-    jets). A factor that would leave the jet with less than ``MIN_JET_ENERGY`` (10 MeV,
-    negative included) is raised to leave it exactly that, as CMSSW does: the jet keeps its
-    direction instead of flipping through zero.
-JES (simulation only)
-    δ = Uncertainty(JetEta, JetPt = nominal pt, i.e. after JEC and JER: "after all
-    corrections applied", as the payload says); ``jes<Source>Up/Down`` scale the nominal pt
-    and mass by 1 ± δ. ``jerUp/Down`` are the JEC jets smeared with SF up/down (the same
-    normal numbers, the same gen matching).
+evaluated on flat arrays, once per chunk: the JEC factors and JES uncertainties in
+:mod:`~opencoffea.corrections.jec`, the JER smearing of simulation in
+:mod:`~opencoffea.corrections.jer`, each with its recipe. Here they become collections.
 
 Every variation's jets are sorted by their own corrected pt, descending, and carry
 ``pt_raw``, ``mass_raw``, ``pt_jec`` (after JEC, before JER), ``pt``, ``mass``, and
@@ -48,7 +25,7 @@ carries its own index into GenJet.
 
 Example:
     >>> jme = JetCorrections(
-    ...     payload="POG/JME/2016postVFP_UL/jet_jerc.json.gz",
+    ...     payload=str(corrections_root / "POG/JME/2016postVFP_UL/jet_jerc.json.gz"),
     ...     mc_jec="Summer19UL16_V7_MC_L1L2L3Res_AK4PFchs",
     ...     data_jec=[(278769, 284044, "Summer19UL16_RunFGH_V7_DATA_L1L2L3Res_AK4PFchs")],
     ...     uncertainty="Summer19UL16_V7_MC_{source}_AK4PFchs",
@@ -59,7 +36,10 @@ Example:
     >>> sorted(jets)
     ['jerDown', 'jerUp', 'jesTotalDown', 'jesTotalUp', 'nominal']
     >>> up = with_jets(events, jets["jesTotalUp"])
-    >>> up.Muon.matched_jet.pt  # the corrected, shifted jet of each muon
+    >>> events.Muon.matched_jet.pt[4].tolist()  # the jets of the two muons of event 4
+    [84.375, 29.390625]
+    >>> np.round(up.Muon.matched_jet.pt[4], 2).tolist()  # the same jets, corrected, JES up
+    [85.39, 31.15]
 """
 
 from __future__ import annotations
@@ -73,14 +53,14 @@ import numpy as np
 from pydantic import ValidationError, field_validator
 
 from ..errors import CorrectionError
-from ..jetkeys import COMPOUND, L1, DataPeriod, JetKeys, level_key
+from ..events import NanoEvents
+from ..jetkeys import COMPOUND, DataPeriod, JetKeys, level_key
 from ..util import NOMINAL
+from .jec import flat, jec_factors, jes_delta, raw_momentum, run_periods
+from .jer import jer_factors
 from .objects import with_collection
-from .payloads import compound_stack, correction, evaluate, load_payload
-from .seeds import object_gaussian
 
 __all__ = [
-    "MIN_JET_ENERGY",
     "CorrectedJets",
     "JetCorrections",
     "correct_jets",
@@ -89,20 +69,23 @@ __all__ = [
     "with_jets",
 ]
 
-MIN_JET_ENERGY = 1e-2
-"""GeV: the least energy JER smearing leaves a jet (CMSSW ``SmearedJetProducerT``)."""
-
 _NEVER_SMEARED = frozenset({"CorrT1METJet"})  # no gen link stored; they only enter type-1 MET
 _VARIATION = re.compile(r"(?:jes(?P<source>\w+?)|(?P<jer>jer))(?P<direction>Up|Down)")
 _JER_SYSTEMATIC = {NOMINAL: "nom", "Up": "up", "Down": "down"}
 
 
-class CorrectedJets(dict):
+class CorrectedJets(dict[str, ak.Array]):
     """What :func:`correct_jets` gives: variation name → jets sorted by corrected pt.
 
     ``in_file_order`` keeps the flat per-jet numbers in the file's order (``pt_raw``,
     ``pt_jec``, ``pt_l1`` where the compound gave it, and ``pt:<variation>``), so that
     type-1 MET sums them without putting the sorted jets back in order.
+
+    Example:
+        >>> jets = CorrectedJets(collection="Jet", in_file_order={"pt_raw": np.array([9.0])})
+        >>> jets["nominal"] = ak.Array([[{"pt": 10.0}]])
+        >>> list(jets), jets.collection, jets.in_file_order["pt_raw"].tolist()
+        (['nominal'], 'Jet', [9.0])
     """
 
     def __init__(self, *, collection: str, in_file_order: dict[str, np.ndarray]) -> None:
@@ -147,15 +130,22 @@ class JetCorrections(JetKeys):
     @field_validator("data_jec")
     @classmethod
     def _in_run_order(cls, periods: tuple[DataPeriod, ...]) -> tuple[DataPeriod, ...]:
-        return tuple(sorted(periods, key=lambda p: p.first))  # _periods searches them
+        return tuple(sorted(periods, key=lambda p: p.first))  # run_periods searches them
 
     def jec_key(self, *, is_data: bool, run: int | None = None, level: str = COMPOUND) -> str:
-        """The key of a JEC level for simulation, or for the data period of ``run``."""
+        """The key of a JEC level for simulation, or for the data period of ``run``.
+
+        Example:
+            >>> jme = JetCorrections(payload="jet_jerc.json.gz", mc_jec="V7_MC_L1L2L3Res_AK4PFchs",
+            ...                      data_jec=[(1, 9, "V7_RunB_DATA_L1L2L3Res_AK4PFchs")])
+            >>> jme.jec_key(is_data=True, run=5, level="L2Relative")
+            'V7_RunB_DATA_L2Relative_AK4PFchs'
+        """
         if not is_data:
             return level_key(self.mc_jec, level)
         if run is None:
             raise CorrectionError("the data JEC key depends on the run: give run=")
-        return level_key(self.data_jec[_periods(self, np.array([run]))[0]].key, level)
+        return level_key(self.data_jec[run_periods(self.data_jec, np.array([run]))[0]].key, level)
 
 
 def jet_variations(sources: Iterable[str] = ("Total",), *, jer: bool = True) -> tuple[str, ...]:
@@ -176,7 +166,7 @@ def jet_variations(sources: Iterable[str] = ("Total",), *, jer: bool = True) -> 
 
 
 def correct_jets(
-    events: ak.Array,
+    events: NanoEvents,
     jme: JetCorrections,
     *,
     is_data: bool,
@@ -192,35 +182,35 @@ def correct_jets(
     file's order): the JER numbers follow a jet's stored position.
 
     Example:
+        >>> jme = JetCorrections(
+        ...     payload=str(corrections_root / "POG/JME/2016postVFP_UL/jet_jerc.json.gz"),
+        ...     mc_jec="Summer19UL16_V7_MC_L1L2L3Res_AK4PFchs",
+        ...     jer_resolution="Summer20UL16_JRV3_MC_PtResolution_AK4PFchs",
+        ...     jer_scale_factor="Summer20UL16_JRV3_MC_ScaleFactor_AK4PFchs",
+        ... )
         >>> jets = correct_jets(events, jme, is_data=False, variations=["nominal", "jerUp"])
-        >>> jets["nominal"].fields[-4:]  # pt and mass are replaced in place
-        ['pt_raw', 'mass_raw', 'pt_jec', 'stored_index']
+        >>> jets["nominal"].fields[-5:]  # pt and mass are replaced in place
+        ['pt_raw', 'mass_raw', 'pt_jec', 'stored_index', 'pt_l1']
+        >>> events.Jet.pt[4].tolist()  # in the file: sorted by the file's corrected pt
+        [90.625, 84.375, 29.390625, 18.0625, 15.265625]
+        >>> np.round(jets["nominal"].pt[4], 2).tolist(), jets["nominal"].stored_index[4].tolist()
+        ([91.53, 84.41, 30.3, 13.68, 13.15], [0, 1, 2, 4, 3])
     """
     variations = tuple(dict.fromkeys(variations))
-    _check_variations(variations, jme, is_data=is_data)
+    parsed = {name: _parse(name, jme, is_data=is_data) for name in variations if name != NOMINAL}
     jets = events[collection]
     if "stored_index" in jets.fields:
         raise CorrectionError(
             f"events.{collection} is corrected already: correct the events as read"
         )
     counts = ak.to_numpy(ak.num(jets, axis=1))
-    row = np.repeat(np.arange(len(counts)), counts)  # the event of each jet
-    raw_pt, raw_mass = _raw_momentum(jets, collection)
-    eta = _flat(jets.eta)
-    jec, l1 = _jec(events, jets, raw_pt, jme, is_data=is_data, row=row, eta=eta)
+    raw_pt, raw_mass = raw_momentum(jets, collection)
+    keys = jme.data_jec if is_data else jme.mc_jec
+    jec, l1 = jec_factors(events, jets, raw_pt, payload=jme.payload, keys=keys)
     pt_jec, mass_jec = raw_pt * jec, raw_mass * jec
 
     factors = _variation_factors(
-        events,
-        jets,
-        jme,
-        variations,
-        collection=collection,
-        is_data=is_data,
-        row=row,
-        eta=eta,
-        pt=pt_jec,
-        m=mass_jec,
+        events, jets, jme, parsed, collection=collection, is_data=is_data, pt=pt_jec, m=mass_jec
     )
     base = _with_fields(
         jets,
@@ -231,13 +221,14 @@ def correct_jets(
     )
     if l1 is not None:  # the L1-corrected pt, which type-1 MET subtracts
         base = ak.with_field(base, ak.unflatten(raw_pt * l1, counts), "pt_l1")
-    flat = {"pt_raw": raw_pt, "pt_jec": pt_jec}
+    flat_numbers = {"pt_raw": raw_pt, "pt_jec": pt_jec}
     if l1 is not None:
-        flat["pt_l1"] = raw_pt * l1
-    out = CorrectedJets(collection=collection, in_file_order=flat)
-    for name, factor in factors.items():
+        flat_numbers["pt_l1"] = raw_pt * l1
+    out = CorrectedJets(collection=collection, in_file_order=flat_numbers)
+    for name in variations:
+        factor = factors[name]
         pt = pt_jec * factor
-        flat[f"pt:{name}"] = pt
+        flat_numbers[f"pt:{name}"] = pt
         varied = _with_fields(
             base,
             pt=ak.unflatten(pt, counts),
@@ -247,7 +238,7 @@ def correct_jets(
     return out
 
 
-def with_jets(events: ak.Array, jets: ak.Array) -> ak.Array:
+def with_jets(events: NanoEvents, jets: ak.Array) -> NanoEvents:
     """``events`` with ``Jet`` replaced by corrected jets, cross-references kept.
 
     ``events.Jet`` becomes ``jets`` (sorted by corrected pt, as :func:`correct_jets` gives
@@ -257,9 +248,15 @@ def with_jets(events: ak.Array, jets: ak.Array) -> ak.Array:
     from the start of the chunk.
 
     Example:
+        >>> jme = JetCorrections(
+        ...     payload=str(corrections_root / "POG/JME/2016postVFP_UL/jet_jerc.json.gz"),
+        ...     mc_jec="Summer19UL16_V7_MC_L1L2L3Res_AK4PFchs",
+        ... )
         >>> nominal = with_jets(events, correct_jets(events, jme, is_data=False)["nominal"])
-        >>> nominal.Jet.pt[:, 0]  # the leading jet after corrections
-        >>> nominal.Muon.matched_jet.pt_jec
+        >>> np.round(nominal.Jet.pt[4], 2).tolist()  # sorted by the corrected pt
+        [90.17, 83.88, 30.0, 15.96, 14.1]
+        >>> np.round(nominal.Muon.matched_jet.pt[4], 2).tolist()  # muon → its jet, corrected
+        [83.88, 30.0]
     """
     if "stored_index" not in jets.fields:
         raise CorrectionError("with_jets takes jets from correct_jets (they carry stored_index)")
@@ -270,7 +267,7 @@ def with_jets(events: ak.Array, jets: ak.Array) -> ak.Array:
 
 
 def jec_factor(
-    events: ak.Array,
+    events: NanoEvents,
     jets: ak.Array,
     jme: JetCorrections,
     *,
@@ -284,23 +281,21 @@ def jec_factor(
     order; ``raw_pt`` the raw pt of each jet, with the same structure.
 
     Example:
+        >>> jme = JetCorrections(
+        ...     payload=str(corrections_root / "POG/JME/2016postVFP_UL/jet_jerc.json.gz"),
+        ...     mc_jec="Summer19UL16_V7_MC_L1L2L3Res_AK4PFchs",
+        ... )
         >>> l1 = jec_factor(events, events.Jet, jme, is_data=False, level="L1FastJet",
         ...                 raw_pt=events.Jet.pt * (1 - events.Jet.rawFactor))
+        >>> np.round(l1[0], 3).tolist()  # the pileup offset of the jets of event 0
+        [0.985, 0.883, 0.917, 0.697, 0.722]
     """
-    counts = ak.to_numpy(ak.num(jets, axis=1))
-    row = np.repeat(np.arange(len(counts)), counts)
-    factor, _ = _jec(
-        events, jets, _flat(raw_pt), jme, is_data=is_data, row=row, eta=_flat(jets.eta), level=level
-    )
-    return ak.unflatten(factor, counts)
+    keys = jme.data_jec if is_data else jme.mc_jec
+    factor, _ = jec_factors(events, jets, flat(raw_pt), payload=jme.payload, keys=keys, level=level)
+    return ak.unflatten(factor, ak.to_numpy(ak.num(jets, axis=1)))
 
 
 # ------------------------------------------------------------------------------ internals
-
-
-def _flat(values: ak.Array) -> np.ndarray:
-    """A jagged array's values as one float64 numpy array."""
-    return np.asarray(ak.to_numpy(ak.flatten(values, axis=1)), dtype=np.float64)
 
 
 def _with_fields(array: ak.Array, **fields: ak.Array) -> ak.Array:
@@ -309,223 +304,66 @@ def _with_fields(array: ak.Array, **fields: ak.Array) -> ak.Array:
     return array
 
 
-def _periods(jme: JetCorrections, runs: np.ndarray) -> np.ndarray:
-    """The index into ``jme.data_jec`` of each run; an error for runs in no period."""
-    if not jme.data_jec:
-        raise CorrectionError("these jet corrections have no data periods (data_jec)")
-    firsts = np.array([p.first for p in jme.data_jec])
-    lasts = np.array([p.last for p in jme.data_jec])
-    which = np.searchsorted(firsts, runs, side="right") - 1
-    covered = (which >= 0) & (runs <= lasts[np.maximum(which, 0)])
-    if not covered.all():
-        missing = sorted({int(run) for run in runs[~covered]})
-        spans = ", ".join(f"{p.first}-{p.last}" for p in jme.data_jec)
+def _parse(name: str, jme: JetCorrections, *, is_data: bool) -> tuple[str, str | None]:
+    """A variation other than the nominal as (the JER systematic of its jets, its JES key
+    or None): ``jesTotalUp`` → ("nom", the Total key, …), ``jerDown`` → ("down", None)."""
+    match = _VARIATION.fullmatch(name)
+    if match is None:
         raise CorrectionError(
-            f"run(s) {missing[:5]}{' ...' if len(missing) > 5 else ''} are in no data "
-            f"period of the jet corrections (periods: {spans})"
+            f"unknown jet variation {name!r}: use 'nominal', 'jes<Source>Up|Down' or 'jerUp|Down'"
         )
-    return which
-
-
-def _rho(events: ak.Array) -> np.ndarray:
-    """ρ of each event: ``Rho_fixedGridRhoFastjetAll`` from v12 on, else the old name."""
-    if "Rho" in events.fields and "fixedGridRhoFastjetAll" in events.Rho.fields:
-        rho = events.Rho.fixedGridRhoFastjetAll
-    elif "fixedGridRhoFastjetAll" in events.fields:
-        rho = events.fixedGridRhoFastjetAll
-    else:
-        raise CorrectionError(
-            "the events have neither Rho_fixedGridRhoFastjetAll nor fixedGridRhoFastjetAll, "
-            "which jet energy corrections need"
-        )
-    return np.asarray(ak.to_numpy(rho), dtype=np.float64)
-
-
-def _raw_momentum(jets: ak.Array, collection: str) -> tuple[np.ndarray, np.ndarray]:
-    """Raw pt and mass: undo the file's JEC (``rawFactor``), or read ``rawPt``."""
-    if "rawFactor" in jets.fields:
-        keep = 1.0 - _flat(jets.rawFactor)
-        return _flat(jets.pt) * keep, _flat(jets.mass) * keep
-    if "rawPt" in jets.fields:
-        raw_pt = _flat(jets.rawPt)
-        # CorrT1METJet has a raw mass from v12 on; before, massless (it only enters MET)
-        raw_mass = _flat(jets.rawMass) if "rawMass" in jets.fields else np.zeros_like(raw_pt)
-        return raw_pt, raw_mass
-    raise CorrectionError(f"{collection} has neither rawFactor nor rawPt: no raw jet pt")
-
-
-def _jec(
-    events: ak.Array,
-    jets: ak.Array,
-    raw_pt: np.ndarray,
-    jme: JetCorrections,
-    *,
-    is_data: bool,
-    row: np.ndarray,
-    eta: np.ndarray,
-    level: str = COMPOUND,
-) -> tuple[np.ndarray, np.ndarray | None]:
-    """The JEC factor of each jet (flat), each data period with its own key, and with the
-    compound its first level's factor, L1FastJet (``None`` where it cannot be had)."""
-    cset = load_payload(jme.payload)
-    inputs = {"JetA": _flat(jets.area), "JetEta": eta, "JetPt": raw_pt, "Rho": _rho(events)[row]}
-    if not is_data:
-        return _jec_levels(cset, jme.payload, level_key(jme.mc_jec, level), inputs)
-    period = _periods(jme, ak.to_numpy(events.run))[row]
-    out, l1 = np.empty(len(raw_pt)), np.empty(len(raw_pt))
-    for index in np.unique(period):
-        these = period == index
-        key = level_key(jme.data_jec[index].key, level)
-        subset = {name: values[these] for name, values in inputs.items()}
-        factor, first = _jec_levels(cset, jme.payload, key, subset)
-        out[these] = factor
-        if first is None:
-            l1 = None
-        elif l1 is not None:
-            l1[these] = first
-    return out, l1
-
-
-def _jec_levels(
-    cset: Any, payload: str, key: str, inputs: dict[str, np.ndarray]
-) -> tuple[np.ndarray, np.ndarray | None]:
-    """One key's factor, and its L1FastJet factor when ``key`` is the compound.
-
-    The compound is evaluated level by level, as correctionlib does it (each level at the
-    pt the ones before gave, the factors multiplied): type-1 MET needs the L1 factor too,
-    and this way it costs nothing more (evaluating it again was a fifth of the JEC time).
-    """
-    stack = compound_stack(payload, key) if COMPOUND in key else None
-    if not stack or stack[0] != level_key(key, L1):
-        return np.asarray(evaluate(correction(cset, key), **inputs)), None
-    pt, total, first = inputs["JetPt"], np.ones(len(inputs["JetPt"])), None
-    for name in stack:
-        factor = np.asarray(evaluate(correction(cset, name), **{**inputs, "JetPt": pt}))
-        first = factor if first is None else first
-        total = total * factor
-        pt = pt * factor
-    return total, first
-
-
-def _check_variations(variations: tuple[str, ...], jme: JetCorrections, *, is_data: bool) -> None:
-    for name in variations:
-        if name == NOMINAL:
-            continue
-        match = _VARIATION.fullmatch(name)
-        if match is None:
-            raise CorrectionError(
-                f"unknown jet variation {name!r}: use 'nominal', 'jes<Source>Up|Down' "
-                "or 'jerUp|Down'"
-            )
-        if is_data:
-            raise CorrectionError(f"data jets have no variation {name!r}: JES and JER are MC's")
-        if match["jer"] and not jme.smears:
+    if is_data:
+        raise CorrectionError(f"data jets have no variation {name!r}: JES and JER are MC's")
+    if match["jer"]:
+        if not jme.smears:
             raise CorrectionError(f"{name!r} needs the JER keys, which the corrections lack")
-        if match["source"] and jme.uncertainty is None:
-            raise CorrectionError(f"{name!r} needs the JES uncertainty key pattern")
+        return _JER_SYSTEMATIC[match["direction"]], None
+    if jme.uncertainty is None:
+        raise CorrectionError(f"{name!r} needs the JES uncertainty key pattern")
+    return "nom", jme.uncertainty.format(source=match["source"])
 
 
 def _variation_factors(
-    events: ak.Array,
+    events: NanoEvents,
     jets: ak.Array,
     jme: JetCorrections,
-    variations: tuple[str, ...],
+    parsed: dict[str, tuple[str, str | None]],
     *,
     collection: str,
     is_data: bool,
-    row: np.ndarray,
-    eta: np.ndarray,
     pt: np.ndarray,
     m: np.ndarray,
 ) -> dict[str, np.ndarray]:
     """Each variation's factor on the JEC jets (flat): JER, times 1 ± δ for JES."""
-    smear = not is_data and jme.smears and collection not in _NEVER_SMEARED
-    if smear and "genJetIdx" not in jets.fields:
-        raise CorrectionError(
-            f"{collection} has no genJetIdx, which JER smearing needs (is this data?)"
+    resolution, scale_factor = jme.jer_resolution, jme.jer_scale_factor
+    jer: dict[str, np.ndarray] = {}
+    if not (is_data or collection in _NEVER_SMEARED or resolution is None or scale_factor is None):
+        if "genJetIdx" not in jets.fields:
+            raise CorrectionError(
+                f"{collection} has no genJetIdx, which JER smearing needs (is this data?)"
+            )
+        wanted = {"nom"} | {systematic for systematic, key in parsed.values() if key is None}
+        jer = jer_factors(
+            events,
+            jets,
+            payload=jme.payload,
+            resolution=resolution,
+            scale_factor=scale_factor,
+            systematics=wanted,
+            pt=pt,
+            mass=m,
+            radius=jme.radius,
         )
-    wanted = {NOMINAL}
-    for name in variations:
-        match = _VARIATION.fullmatch(name)
-        if match and match["jer"]:
-            wanted.add(match["direction"])
-    jer = (
-        _jer_factors(events, jets, jme, {_JER_SYSTEMATIC[w] for w in wanted}, row, eta, pt, m)
-        if smear
-        else {}
-    )
     nominal = jer.get("nom", np.ones_like(pt))
-    cset = load_payload(jme.payload) if jme.uncertainty is not None else None
+    eta = flat(jets.eta)
     deltas: dict[str, np.ndarray] = {}
-    factors = {}
-    for name in variations:
-        match = _VARIATION.fullmatch(name)
-        if name == NOMINAL:
-            factors[name] = nominal
-        elif match["jer"]:
-            factors[name] = jer.get(_JER_SYSTEMATIC[match["direction"]], nominal)
-        else:
-            source = match["source"]
-            if source not in deltas:
-                corr = correction(cset, jme.uncertainty.format(source=source))
-                deltas[source] = np.asarray(evaluate(corr, JetEta=eta, JetPt=pt * nominal))
-            sign = 1.0 if match["direction"] == "Up" else -1.0
-            factors[name] = nominal * (1.0 + sign * deltas[source])
+    factors = {NOMINAL: nominal}
+    for name, (systematic, key) in parsed.items():
+        if key is None:  # JER up or down
+            factors[name] = jer.get(systematic, nominal)
+            continue
+        if key not in deltas:
+            deltas[key] = jes_delta(jme.payload, key, eta, pt * nominal)
+        sign = 1.0 if name.endswith("Up") else -1.0
+        factors[name] = nominal * (1.0 + sign * deltas[key])
     return factors
-
-
-def _jer_factors(
-    events: ak.Array,
-    jets: ak.Array,
-    jme: JetCorrections,
-    systematics: set[str],
-    row: np.ndarray,
-    eta: np.ndarray,
-    pt: np.ndarray,
-    mass: np.ndarray,
-) -> dict[str, np.ndarray]:
-    """The hybrid JER factor of each JEC jet (flat), for each SF systematic."""
-    cset = load_payload(jme.payload)
-    rho = _rho(events)[row]
-    sigma = np.asarray(
-        evaluate(correction(cset, jme.jer_resolution), JetEta=eta, JetPt=pt, Rho=rho)
-    )
-    gen_pt, matched = _gen_match(events, jets, row, eta, pt, sigma, jme.radius)
-    # one normal number per jet, from (run, lumi, event, stored position) only
-    normal = _flat(object_gaussian(events, jets, "jer"))
-    energy = np.hypot(pt * np.cosh(eta), mass)
-    scale_factor = correction(cset, jme.jer_scale_factor)
-    out = {}
-    with np.errstate(divide="ignore", invalid="ignore"):
-        floor = MIN_JET_ENERGY / energy
-        for systematic in systematics:
-            sf = np.asarray(evaluate(scale_factor, JetEta=eta, JetPt=pt, systematic=systematic))
-            scaled = 1.0 + (sf - 1.0) * (pt - gen_pt) / pt
-            stochastic = 1.0 + normal * sigma * np.sqrt(np.maximum(sf**2 - 1.0, 0.0))
-            out[systematic] = np.maximum(np.where(matched, scaled, stochastic), floor)
-    return out
-
-
-def _gen_match(
-    events: ak.Array,
-    jets: ak.Array,
-    row: np.ndarray,
-    eta: np.ndarray,
-    pt: np.ndarray,
-    sigma: np.ndarray,
-    radius: float,
-) -> tuple[np.ndarray, np.ndarray]:
-    """The GenJet pt of each jet's ``genJetIdx`` (0 where none) and whether it matches."""
-    gen = events.GenJet
-    gen_counts = ak.to_numpy(ak.num(gen, axis=1))
-    gen_start = np.cumsum(gen_counts) - gen_counts
-    index = np.asarray(ak.to_numpy(ak.flatten(jets.genJetIdx, axis=1)), dtype=np.int64)
-    linked = (index >= 0) & (index < gen_counts[row])
-    if not linked.any():
-        return np.zeros_like(pt), linked
-    at = np.where(linked, gen_start[row] + index, 0)
-    gen_pt, gen_eta, gen_phi = (_flat(gen[name])[at] for name in ("pt", "eta", "phi"))
-    dphi = (_flat(jets.phi) - gen_phi + np.pi) % (2 * np.pi) - np.pi
-    close = np.hypot(eta - gen_eta, dphi) < radius / 2
-    compatible = np.abs(pt - gen_pt) < 3.0 * sigma * pt
-    return np.where(linked, gen_pt, 0.0), linked & close & compatible

@@ -27,8 +27,12 @@ def payload_root(explicit: str | os.PathLike | None = None) -> Path:
     cache directory that :func:`~opencoffea.corrections.fetch.fetch` fills.
 
     Example:
-        >>> payload_root().name  # doctest: +SKIP
-        'corrections'
+        >>> import os, tempfile
+        >>> from unittest import mock
+        >>> cache = tempfile.mkdtemp()
+        >>> with mock.patch.dict(os.environ, OPENCOFFEA_CACHE=cache, OPENCOFFEA_CORRECTIONS=""):
+        ...     payload_root().relative_to(cache)  # the cache, which fetch fills
+        PosixPath('corrections')
         >>> payload_root(corrections_root) == corrections_root
         True
     """

@@ -17,9 +17,23 @@ files is the run's (:mod:`opencoffea.execution.premade`), so that datasets needs
 of the histograms.
 
 Example:
-    >>> read = read_premade(config, "ZZ4mu_2012", ["ZZ4mu12.root"])  # doctest: +SKIP
-    >>> read[0].input.path, read[0].values.sum()                     # doctest: +SKIP
-    ('demo/mass4mu_8TeV_low', 3.94...)
+    >>> import tempfile
+    >>> from opencoffea.config import parse_config
+    >>> path = f"{tempfile.mkdtemp()}/zz.root"
+    >>> with uproot.recreate(path) as file:  # a histogram file, as CMS software writes them
+    ...     file["demo/mass4mu"] = np.histogram([91.0, 125.0, 126.0], bins=4, range=(70, 180))
+    >>> config = parse_config(f'''
+    ... name: premade
+    ... luminosity: 11580
+    ... datasets:
+    ...   ZZ: {{files: [{path}], read: {{m4l: demo/mass4mu}}, kind: mc, xsec: 0.077, sumw: 1.0}}
+    ... histograms: {{m4l: {{axes: [{{name: m4l, bins: 4, start: 70, stop: 180}}]}}}}
+    ... ''')
+    >>> (zz,) = read_premade(config, "ZZ", [path])  # a PremadeHistogram per path and file
+    >>> zz.input.path, zz.input.histogram, zz.input.integral
+    ('demo/mass4mu', 'm4l', 3.0)
+    >>> zz.edges.tolist(), zz.values.tolist()  # the values with under- and overflow
+    ([70.0, 97.5, 125.0, 152.5, 180.0], [0.0, 1.0, 0.0, 2.0, 0.0, 0.0])
 """
 
 from __future__ import annotations
@@ -38,7 +52,17 @@ __all__ = ["PremadeHistogram", "PremadeInput", "premade_paths", "read_premade"]
 
 @dataclass(frozen=True)
 class PremadeInput:
-    """One histogram read from one file: where, into which slot, and its integral."""
+    """One histogram read from one file: where, into which slot, and its integral.
+
+    ``categories`` are the (axis, value) of the slot; ``entries`` is the file's count
+    (NaN where it has none), ``integral`` the sum of the values, flow bins included.
+
+    Example:
+        >>> read = PremadeInput("ZZ", "zz.root", "demo/mass4mu_8TeV_low", "m4l",
+        ...                     (("channel", "4mu"),), 12.0, 3.94)
+        >>> dict(read.categories)
+        {'channel': '4mu'}
+    """
 
     dataset: str
     file: str
@@ -69,7 +93,7 @@ def premade_paths(read: dict[str, Any]) -> list[tuple[str, dict[str, str], str]]
         >>> premade_paths({"m4l": {"channel": {"4mu": "demo/a"}}, "x": "demo/x"})
         [('m4l', {'channel': '4mu'}, 'demo/a'), ('x', {}, 'demo/x')]
     """
-    out = []
+    out: list[tuple[str, dict[str, str], str]] = []
     for histogram, where in read.items():
         if isinstance(where, str):
             out.append((histogram, {}, where))

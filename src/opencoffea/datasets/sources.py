@@ -7,10 +7,27 @@ is kept on the way (record, title, DOI, golden JSON), with the warnings found (a
 files holding other than the events the record states).
 
 Example:
-    >>> sources = Sources(load_config("configs/dimuon_2016.yaml"))  # doctest: +SKIP
-    >>> files = sources.files("DoubleMuon")                          # doctest: +SKIP
-    >>> sources.described["DoubleMuon"]["record"]                    # doctest: +SKIP
-    30555
+    >>> import tempfile
+    >>> from opencoffea import generate
+    >>> from opencoffea.config import parse_config
+    >>> data = generate("dimuon_data", f"{tempfile.mkdtemp()}/data.root", 1_000)  # 2016 runs
+    >>> golden = next((testdata / "lumimasks").glob("Cert_271036-284044_*"))  # 2016
+    >>> config = parse_config(f'''
+    ... name: demo
+    ... processor: analyses/dimuon.py:DimuonSpectrum
+    ... datasets: {{DoubleMuon: {{files: [{data}], kind: data, lumimask: {golden}}}}}
+    ... ''')
+    >>> sources = Sources(config)
+    >>> [file.path for file in sources.files("DoubleMuon")] == [str(data)]
+    True
+    >>> mask = sources.lumimasks(["DoubleMuon"])["DoubleMuon"]
+    >>> import uproot
+    >>> tree = uproot.open(data)["Events"]
+    >>> runs, lumis = (tree[name].array(library="np") for name in ("run", "luminosityBlock"))
+    >>> int(mask(runs, lumis).sum()), len(runs)  # the events in certified sections
+    (250, 1000)
+    >>> sources.described["DoubleMuon"]["lumimask"] == str(golden)
+    True
 """
 
 from __future__ import annotations
@@ -33,25 +50,40 @@ class Sources:
 
     ``server`` is the CERN Open Data portal for ``record:`` datasets (else the YAML's
     ``portal:``, else ``OPENCOFFEA_PORTAL``, else opendata.cern.ch); ``refresh`` asks it
-    again for records already in the cache. No portal client is made when no dataset
-    and no lumi mask names a record.
+    again for records already in the cache. No portal client is made until a dataset or a
+    lumi mask asks for a record.
+
+    Example:
+        >>> from opencoffea import load_config
+        >>> sources = Sources(load_config("configs/dimuon_2016.yaml"), "https://opendata.cern.ch")
+        >>> sources.portal
+        Portal('https://opendata.cern.ch')
+        >>> sources.check_events({"DoubleMuon_Run2016H": 1000})  # no record read yet
+        >>> sources.warnings
+        []
     """
 
     def __init__(
         self, config: AnalysisConfig, server: str | None = None, refresh: bool = False
     ) -> None:
         self.config = config
-        needed = any(
-            d.record is not None or isinstance(d.lumimask, PortalRef)
-            for d in config.datasets.values()
-        )
-        self.portal: Portal | None = portal_for(config, server, refresh) if needed else None
+        self._server = server
+        self._refresh = refresh
+        self._portal: Portal | None = None
         self.records: dict[str, Record] = {}
         self.described: dict[str, dict[str, Any]] = {}  # what the manifest says of each
         self.warnings: list[str] = []
 
     def files(self, dataset: str) -> list[InputFile]:
-        """The input files of one dataset (a record's: its ``pick:``, read from the portal)."""
+        """The input files of one dataset (a record's: its ``pick:``, read from the portal).
+
+        Example:
+            >>> from opencoffea import load_config
+            >>> sources = Sources(load_config("configs/dimuon_2016.yaml"))
+            >>> files = sources.files("DoubleMuon_Run2016H")  # doctest: +SKIP
+            >>> sources.described["DoubleMuon_Run2016H"]["record"]  # doctest: +SKIP
+            30555
+        """
         spec = self.config.datasets[dataset]
         if spec.record is None:
             return resolve_files(self.config, dataset)
@@ -89,6 +121,13 @@ class Sources:
             masks[name] = load_mask(path, name)
             self.described.setdefault(name, {}).update(lumimask=origin, lumimask_file=str(path))
         return masks
+
+    @property
+    def portal(self) -> Portal:
+        """The portal client of the records, made when first asked for."""
+        if self._portal is None:
+            self._portal = portal_for(self.config, self._server, self._refresh)
+        return self._portal
 
     def _record(self, dataset: str) -> Record:
         if dataset not in self.records:

@@ -11,9 +11,16 @@ manifest keeps it, and :func:`normalise` reads it back from any result, made in 
 read from disk.
 
 Example:
-    >>> norms = normalise(result)  # doctest: +SKIP
-    >>> norms["DY"].factor == 6077.22 * 1000.0 / norms["DY"].sumw  # doctest: +SKIP
+    >>> from opencoffea import load_config, run
+    >>> config = load_config("configs/dimuon_demo.yaml")
+    >>> for dataset in config.datasets.values():
+    ...     dataset.generate.events = 4_000  # the demo on smaller samples: a quick example
+    >>> result = run(config, executor="iterative", status=False)
+    >>> simulation = normalise(result)["Dimuon_simulation"]
+    >>> simulation.factor == 6000.0 * 50.0 / simulation.sumw  # xsec · luminosity / Σw
     True
+    >>> simulation.files[0]["source"]  # the Runs tree's sum
+    'genEventSumw'
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ import hist
 
 from ..config import AnalysisConfig
 from ..datasets.premade import PremadeInput
+from ..errors import ConfigError
 from ..output import FileTally
 from .records import FileRecord
 
@@ -60,7 +68,15 @@ class Normalisation:
 
     @classmethod
     def from_json(cls, dataset: str, entry: dict[str, Any]) -> Normalisation:
-        """The normalisation of a dataset's ``inputs`` entry in the manifest."""
+        """The normalisation of a dataset's ``inputs`` entry in the manifest.
+
+        Example:
+            >>> entry = {"kind": "mc", "normalisation": 0.5, "sumw": 12.0, "xsec_pb": 3.0,
+            ...          "luminosity_pb": 2.0, "scale": 1.0, "files": [{"path": "dy.root",
+            ...          "sumw_used": 12.0, "sumw_source": "genEventSumw"}]}
+            >>> Normalisation.from_json("DY", entry).files
+            [{'file': 'dy.root', 'sumw': 12.0, 'source': 'genEventSumw'}]
+        """
         if entry["kind"] == "data":
             return cls(dataset, "data", 1.0)
         if "premade_histograms" in entry:
@@ -100,26 +116,43 @@ def compute_normalisations(
     histograms each ``read:`` dataset took from its files.
 
     Example:
-        >>> norms = compute_normalisations(config, files, output.files, set(), {})  # doctest: +SKIP
-        >>> norms["DY"].sumw == sum(r.sums.sumw for r in files["DY"])               # doctest: +SKIP
-        True
+        >>> from opencoffea.config import parse_config
+        >>> from opencoffea.datasets import RunSums
+        >>> from opencoffea.events import FileInfo
+        >>> config = parse_config('''
+        ... name: demo
+        ... processor: analyses/dimuon.py:DimuonSpectrum
+        ... luminosity: 1000
+        ... datasets: {DY: {files: [dy.root], kind: mc, xsec: 6077.22}}
+        ... ''')
+        >>> info = FileInfo("dy.root", "Events", 40, "nanoaod", "v6", False, "a949…")
+        >>> files = {"DY": [FileRecord("DY", info, RunSums(40, 2.0e6, None, "genEventSumw_"))]}
+        >>> norms = compute_normalisations(config, files, {}, set(), {})
+        >>> norms["DY"].factor == 6077.22 * 1000 / 2.0e6, norms["DY"].files[0]["source"]
+        (True, 'genEventSumw_')
+        >>> read = {"dy.root": FileTally(events=20, sumw=9.0e5)}  # half the file, say
+        >>> partly = compute_normalisations(config, files, read, {"dy.root"}, {})["DY"]
+        >>> partly.sumw, partly.files[0]["source"]
+        (900000.0, 'Σ genWeight (file not read completely)')
     """
     result = {}
     for name, spec in config.datasets.items():
         if spec.kind == "data":
             result[name] = Normalisation(name, "data", 1.0)
             continue
-        luminosity = spec.luminosity or config.luminosity
+        xsec, luminosity = spec.xsec, spec.luminosity or config.luminosity
+        if xsec is None or luminosity is None:  # what the configuration's checks rule out
+            raise ConfigError(f"dataset {name!r}: simulation needs its xsec and a luminosity")
         if spec.sumw is not None:  # given in the YAML: what the files cannot tell
-            factor = spec.xsec * luminosity * spec.scale / spec.sumw
+            factor = xsec * luminosity * spec.scale / spec.sumw
             given = [
                 {"file": p.file, "sumw": None, "source": SUMW_GIVEN} for p in premade.get(name, [])
             ]
             result[name] = Normalisation(
-                name, "mc", factor, spec.sumw, spec.xsec, luminosity, spec.scale, given
+                name, "mc", factor, spec.sumw, xsec, luminosity, spec.scale, given
             )
             continue
-        used = []
+        used: list[dict[str, Any]] = []
         for record in files[name]:
             path = record.info.path
             tally = tallies.get(path)
@@ -130,10 +163,8 @@ def compute_normalisations(
                 why = "file not read completely" if path in incomplete else "no Runs sums"
                 used.append({"file": path, "sumw": read_sumw, "source": f"Σ genWeight ({why})"})
         sumw = float(sum(f["sumw"] for f in used))
-        factor = spec.xsec * luminosity * spec.scale / sumw if sumw else 0.0
-        result[name] = Normalisation(
-            name, "mc", factor, sumw, spec.xsec, luminosity, spec.scale, used
-        )
+        factor = xsec * luminosity * spec.scale / sumw if sumw else 0.0
+        result[name] = Normalisation(name, "mc", factor, sumw, xsec, luminosity, spec.scale, used)
     return result
 
 
@@ -141,7 +172,14 @@ def normalise(result: Result) -> dict[str, Normalisation]:
     """The normalisation of every dataset of a result, as computed when it was made.
 
     Example:
-        >>> normalise(load_result("results/dimuon_demo"))["DoubleMuon"].factor  # doctest: +SKIP
+        >>> from opencoffea import load_config, run
+        >>> config = load_config("configs/dimuon_demo.yaml")
+        >>> for dataset in config.datasets.values():
+        ...     dataset.generate.events = 4_000  # the demo on smaller samples: a quick example
+        >>> result = run(config, executor="iterative", status=False)
+        >>> {name: n.kind for name, n in normalise(result).items()}
+        {'DoubleMuon': 'data', 'Dimuon_simulation': 'mc'}
+        >>> normalise(result)["DoubleMuon"].factor  # data is never scaled
         1.0
     """
     inputs = result.manifest["inputs"]
@@ -149,8 +187,8 @@ def normalise(result: Result) -> dict[str, Normalisation]:
 
 
 def normalised_histograms(
-    histograms: dict[str, hist.Hist], norms: dict[str, Normalisation]
-) -> dict[str, hist.Hist]:
+    histograms: Mapping[str, hist.Hist[hist.storage.Weight]], norms: Mapping[str, Normalisation]
+) -> dict[str, hist.Hist[hist.storage.Weight]]:
     """Copies of the histograms with each dataset scaled by its factor (variances by its square).
 
     Example:

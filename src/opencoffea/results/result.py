@@ -11,11 +11,17 @@ entries and Σw, the luminosity, the normalisation of each dataset, cutflows, th
 sections processed, and every failed or unread chunk.
 
 Example:
-    >>> result = run(load_config("configs/dimuon_demo.yaml"))  # doctest: +SKIP
-    >>> result.complete, result.events_processed                # doctest: +SKIP
-    (True, 400000)
-    >>> [row.dataset for row in result.summary()]               # doctest: +SKIP
-    ['DoubleMuon', 'Dimuon_simulation']
+    >>> from opencoffea import load_config, run
+    >>> config = load_config("configs/dimuon_demo.yaml")
+    >>> for dataset in config.datasets.values():
+    ...     dataset.generate.events = 4_000  # the demo on smaller samples: a quick example
+    >>> result = run(config, executor="iterative", status=False)
+    >>> result.complete, result.events_processed
+    (True, 8000)
+    >>> for row in result.summary():
+    ...     print(row.dataset, row.events, row.selected, round(row.scale, 4))
+    DoubleMuon 4000 1787 1.0
+    Dimuon_simulation 4000 1786 0.1102
 """
 
 from __future__ import annotations
@@ -92,9 +98,28 @@ class Result:
     read back in the manifest's order; compare attributes, histograms bin by bin.
 
     Example:
-        >>> result = run(config)                                  # doctest: +SKIP
-        >>> result.failures, result.inputs["DY"][0].sumw_source  # doctest: +SKIP
-        ([], 'genEventSumw')
+        >>> from opencoffea import load_config, run
+        >>> config = load_config("configs/dimuon_demo.yaml")
+        >>> for dataset in config.datasets.values():
+        ...     dataset.generate.events = 4_000  # the demo on smaller samples: a quick example
+        >>> result = run(config, executor="iterative", status=False)
+        >>> result.events_in_input, result.events_processed, result.events_failed
+        (8000, 8000, 0)
+        >>> result.failures, result.unread, result.warnings, result.corrections
+        ([], [], [], [])
+        >>> record = result.inputs["Dimuon_simulation"][0]  # one per file
+        >>> record.events_processed, record.sumw_source, result.premade, result.sources
+        (4000, 'genEventSumw', {}, {})
+        >>> result.execution.executor, result.execution.chunks, result.events_per_second > 0
+        ('iterative', 2, True)
+        >>> data = {"dataset": "DoubleMuon", "systematic": "nominal"}
+        >>> result.raw["mass"][data].sum(flow=True).value  # each selected event, once
+        1787.0
+        >>> result.cutflows["DoubleMuon"].as_list()[-1]
+        {'cut': 'opposite charge', 'events': 1787, 'sumw': 1787.0}
+        >>> first = run(config, executor="iterative", status=False, chunksize=1000, max_chunks=1)
+        >>> first.complete, first.events_unread, first.unread[0].entry_start
+        (False, 6000, 1000)
     """
 
     config: AnalysisConfig
@@ -125,6 +150,18 @@ class Result:
         the chunks left out by ``max_chunks``, ``premade`` the histograms of ``read:``
         datasets, ``sources`` what to say of records and lumi masks, ``corrections`` the
         payloads used (file, keys, checksum). The normalisation is computed here, once.
+
+        Example:
+            >>> from opencoffea.config import load_config
+            >>> from opencoffea.histograms import book
+            >>> config = load_config("configs/dimuon_demo.yaml")
+            >>> nothing = Result.from_run(  # the result of a run that read no file
+            ...     config, Output(histograms=book(config.histograms)), files=[], unread=[],
+            ...     premade={}, execution=ExecutionRecord(config.execution, 0, 0.0),
+            ...     sources={}, warnings=[], corrections=[],
+            ... )
+            >>> nothing.complete, nothing.events_processed, list(nothing.inputs)
+            (True, 0, ['DoubleMuon', 'Dimuon_simulation'])
         """
         by_dataset: dict[str, list[FileRecord]] = {name: [] for name in config.event_datasets()}
         for record in files:
@@ -287,21 +324,6 @@ class Result:
                 )
             )
         return rows
-
-    @property
-    def output(self) -> Output:
-        """The raw histograms, cutflows, lumi sections and failures as one chunk output.
-
-        For code written against the run result of before (``result.output.histograms``);
-        new code reads :attr:`raw`, :attr:`cutflows`, :attr:`lumis` and :attr:`failures`.
-        A result keeps no per-file tallies nor notes (see :attr:`inputs`, :attr:`warnings`).
-        """
-        return Output(
-            histograms=self.raw,
-            cutflows=self.cutflows,
-            lumis=self.lumis,
-            failures=list(self.failures),
-        )
 
 
 def _premade_entry(

@@ -15,10 +15,21 @@ A result directory holds:
 one written, its histograms bit for bit.
 
 Example:
-    >>> directory = write_result(run(config), "results/dimuon_demo")  # doctest: +SKIP
-    >>> result = load_result(directory)                                # doctest: +SKIP
-    >>> result.histograms["mass"].axes.name                            # doctest: +SKIP
-    ('dataset', 'systematic', 'mass')
+    >>> import tempfile
+    >>> from opencoffea import load_config, run
+    >>> config = load_config("configs/dimuon_demo.yaml")
+    >>> for dataset in config.datasets.values():
+    ...     dataset.generate.events = 4_000  # the demo on smaller samples: a quick example
+    >>> result = run(config, executor="iterative", status=False)
+    >>> directory = write_result(result, tempfile.mkdtemp())
+    >>> sorted(path.name for path in directory.iterdir())
+    ['histograms.root', 'manifest.json', 'processed_lumis']
+    >>> again = load_result(directory)
+    >>> again.histograms["mass"] == result.histograms["mass"], again.summary() == result.summary()
+    (True, True)
+    >>> data = uproot.open(directory / "histograms.root")["raw/mass/DoubleMuon/nominal"]
+    >>> float(data.values(flow=True).sum())  # readable by ROOT and uproot
+    1787.0
 """
 
 from __future__ import annotations
@@ -55,8 +66,15 @@ def write_result(result: Result, directory: str | Path | None = None) -> Path:
     and is returned.
 
     Example:
-        >>> write_result(run(config), "results/demo")  # doctest: +SKIP
-        PosixPath('results/demo')
+        >>> import tempfile
+        >>> from opencoffea import load_config, run
+        >>> config = load_config("configs/dimuon_demo.yaml")
+        >>> for dataset in config.datasets.values():
+        ...     dataset.generate.events = 4_000  # the demo on smaller samples: a quick example
+        >>> result = run(config, executor="iterative", status=False)
+        >>> directory = write_result(result, f"{tempfile.mkdtemp()}/demo")
+        >>> directory == result.directory, (directory / "manifest.json").is_file()
+        (True, True)
     """
     directory = Path(directory) if directory is not None else result.config.output_dir()
     directory.mkdir(parents=True, exist_ok=True)
@@ -109,9 +127,19 @@ def load_result(directory: str | Path) -> Result:
     """Read a result directory back into the :class:`Result` that was written there.
 
     Example:
-        >>> result = load_result("results/dimuon_demo")  # doctest: +SKIP
-        >>> result.histograms["mass"].axes.name          # doctest: +SKIP
-        ('dataset', 'systematic', 'mass')
+        >>> import tempfile
+        >>> from opencoffea import load_config, run
+        >>> config = load_config("configs/dimuon_demo.yaml")
+        >>> for dataset in config.datasets.values():
+        ...     dataset.generate.events = 4_000  # the demo on smaller samples: a quick example
+        >>> result = run(config, executor="iterative", status=False)
+        >>> result = load_result(write_result(result, tempfile.mkdtemp()))
+        >>> result.histograms["mass"].axes.name, list(result.histograms["mass"].axes["dataset"])
+        (('dataset', 'systematic', 'mass'), ['DoubleMuon', 'Dimuon_simulation'])
+        >>> load_result(tempfile.mkdtemp())  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        opencoffea.errors.OpenCoffeaError: ...: no manifest.json here; is this a result directory?
     """
     directory = Path(directory)
     try:

@@ -40,6 +40,6 @@ Example:
 from __future__ import annotations
 
 from .simulation import PROCESSES
-from .writing import demo_samples, generate
+from .writing import GENERATOR_VERSION, demo_samples, generate
 
-__all__ = ["PROCESSES", "demo_samples", "generate"]
+__all__ = ["GENERATOR_VERSION", "PROCESSES", "demo_samples", "generate"]

@@ -73,13 +73,15 @@ def reconstruct(
 # ----------------------------------------------------------------------------------------------
 
 
-def _raw_factor(rng, pt, rho, area) -> np.ndarray:
+def _raw_factor(rng: np.random.Generator, pt, rho, area) -> np.ndarray:
     """1 - raw/corrected: mostly the pile-up offset ρ·A, relatively larger for soft jets."""
     factor = 0.02 + 0.15 * rho[:, None] * area / pt + rng.normal(0, 0.008, pt.shape)
     return np.clip(factor, 0.0, 0.35)
 
 
-def _hadronic_jets(rng, genjets: Objects, event: dict[str, np.ndarray]) -> Objects:
+def _hadronic_jets(
+    rng: np.random.Generator, genjets: Objects, event: dict[str, np.ndarray]
+) -> Objects:
     """Reconstructed jets of the GenJets (jet energy resolution applied) and pile-up jets."""
     shape = genjets.mask.shape
     gen_pt = genjets["pt"]
@@ -116,7 +118,9 @@ def _hadronic_jets(rng, genjets: Objects, event: dict[str, np.ndarray]) -> Objec
     return jets
 
 
-def _lepton_jets(rng, leptons: Objects, source: int, rho: np.ndarray) -> Objects:
+def _lepton_jets(
+    rng: np.random.Generator, leptons: Objects, source: int, rho: np.ndarray
+) -> Objects:
     """The jets that isolated leptons make."""
     shape = leptons.mask.shape
     raw = leptons["pt"] + rng.exponential(2.0, shape)
@@ -140,7 +144,7 @@ def _lepton_jets(rng, leptons: Objects, source: int, rho: np.ndarray) -> Objects
     )
 
 
-def _deep_flavour_b(rng, flavour: np.ndarray) -> np.ndarray:
+def _deep_flavour_b(rng: np.random.Generator, flavour: np.ndarray) -> np.ndarray:
     """A DeepJet-like b-tag score: at the 2016 medium working point (0.2783) it keeps about
     80 % of b jets, 17 % of c jets and 1 % of light jets."""
     shape = flavour.shape
@@ -152,7 +156,7 @@ def _deep_flavour_b(rng, flavour: np.ndarray) -> np.ndarray:
     return np.where(tagged, b_like, untagged)
 
 
-def _jet_details(rng, jets: Objects) -> None:
+def _jet_details(rng: np.random.Generator, jets: Objects) -> None:
     """Identification, b tagging and energy fractions, by the kind of jet."""
     shape = jets.mask.shape
     source, flavour = jets["source"], jets["hadronFlavour"]
@@ -206,7 +210,7 @@ def low_pt_jets(rng: np.random.Generator, n: int, n_pu: np.ndarray) -> Objects:
 # ----------------------------------------------------------------------------------------------
 
 
-def _impact_parameters(rng, leptons: Objects, prompt: np.ndarray) -> None:
+def _impact_parameters(rng: np.random.Generator, leptons: Objects, prompt: np.ndarray) -> None:
     """dxy, dz, their errors, and the 3D impact parameter and its significance."""
     shape = leptons.mask.shape
     dxy_err = (0.001 + 0.015 / leptons["pt"]) * rng.uniform(0.7, 1.3, shape)
@@ -219,7 +223,7 @@ def _impact_parameters(rng, leptons: Objects, prompt: np.ndarray) -> None:
     leptons["sip3d"] = leptons["ip3d"] / np.hypot(dxy_err, dz_err)
 
 
-def _prompt_leptons(rng, gen: Objects, flavour: int) -> Objects:
+def _prompt_leptons(rng: np.random.Generator, gen: Objects, flavour: int) -> Objects:
     """The generated e or μ of the hard process, as the detector measures them."""
     shape = gen.mask.shape
     chosen = gen.mask & (np.abs(gen["pdgId"]) == flavour) & (gen["status"] == 1)
@@ -252,7 +256,9 @@ def _prompt_leptons(rng, gen: Objects, flavour: int) -> Objects:
     )
 
 
-def _nonprompt_leptons(rng, n: int, counts: np.ndarray, jets: Objects, eta_max: float) -> Objects:
+def _nonprompt_leptons(
+    rng: np.random.Generator, n: int, counts: np.ndarray, jets: Objects, eta_max: float
+) -> Objects:
     """Leptons from heavy-flavour decays: soft, displaced, not isolated, inside the hardest jet."""
     width = 2
     shape = (n, width)
@@ -276,8 +282,14 @@ def _nonprompt_leptons(rng, n: int, counts: np.ndarray, jets: Objects, eta_max: 
     )
 
 
-def _muons(rng, gen: Objects, jets: Objects, soft: tuple[float, float], n_pu) -> Objects:
-    n = gen.mask.shape[0]
+def _muons(
+    rng: np.random.Generator,
+    gen: Objects,
+    jets: Objects,
+    soft: tuple[float, float],
+    n_pu: np.ndarray,
+) -> Objects:
+    n: int = gen.mask.shape[0]
     p_one, p_two = soft
     counts = rng.choice(3, n, p=[1 - p_one - p_two, p_one, p_two])
     muons = _prompt_leptons(rng, gen, 13).concat(_nonprompt_leptons(rng, n, counts, jets, 2.4))
@@ -306,8 +318,8 @@ def _muons(rng, gen: Objects, jets: Objects, soft: tuple[float, float], n_pu) ->
     return muons
 
 
-def _electrons(rng, gen: Objects, jets: Objects, fake_rate: float) -> Objects:
-    n = gen.mask.shape[0]
+def _electrons(rng: np.random.Generator, gen: Objects, jets: Objects, fake_rate: float) -> Objects:
+    n: int = gen.mask.shape[0]
     counts = (rng.random(n) < fake_rate).astype(int)
     electrons = _prompt_leptons(rng, gen, 11).concat(_nonprompt_leptons(rng, n, counts, jets, 2.5))
     electrons = electrons.sorted_by_pt()

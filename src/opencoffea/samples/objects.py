@@ -14,6 +14,7 @@ Example:
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 
 __all__ = ["Objects", "back_references", "delta_phi", "multiplicity", "nearest"]
 
@@ -26,11 +27,19 @@ class Objects:
 
     Example:
         >>> jets = Objects(np.array([[True, False]]), pt=np.array([[30.0, 0.0]]), source=1)
-        >>> jets["source"].tolist(), jets.width
-        ([[1, 1]], 2)
+        >>> jets["source"].tolist(), jets.width, jets.slots.tolist()
+        ([[1, 1]], 2, [[0, 1]])
+        >>> jets["phi"] = 0.0
+        >>> [values.tolist() for values in jets.px_py()]  # zero in the unused slot
+        [[[30.0, 0.0]], [[0.0, 0.0]]]
+        >>> jets.gather(np.array([[0, -1]]), "pt", fill=-1.0).tolist()
+        [[30.0, -1.0]]
+        >>> both = jets.concat(jets)
+        >>> both.mask.tolist(), both.random(np.random.default_rng(1)).shape
+        ([[True, False, True, False]], (1, 4))
     """
 
-    def __init__(self, mask: np.ndarray, **columns) -> None:
+    def __init__(self, mask: np.ndarray, **columns: npt.ArrayLike) -> None:
         self.mask = mask
         self.columns: dict[str, np.ndarray] = {}
         for name, values in columns.items():
@@ -39,12 +48,12 @@ class Objects:
     def __getitem__(self, name: str) -> np.ndarray:
         return self.columns[name]
 
-    def __setitem__(self, name: str, values) -> None:
+    def __setitem__(self, name: str, values: npt.ArrayLike) -> None:
         """Set a column; a scalar or a per-event (events × 1) value fills every slot."""
-        values = np.asarray(values)
-        if values.shape != self.mask.shape:
-            values = np.broadcast_to(values, self.mask.shape).copy()
-        self.columns[name] = values
+        array = np.asarray(values)
+        if array.shape != self.mask.shape:
+            array = np.broadcast_to(array, self.mask.shape).copy()
+        self.columns[name] = array
 
     @property
     def width(self) -> int:
@@ -78,7 +87,7 @@ class Objects:
         columns = {k: np.take_along_axis(v, order, axis=1) for k, v in self.columns.items()}
         return Objects(np.take_along_axis(self.mask, order, axis=1), **columns)
 
-    def gather(self, index: np.ndarray, name: str, fill=0) -> np.ndarray:
+    def gather(self, index: np.ndarray, name: str, fill: float = 0) -> np.ndarray:
         """Column `name` at slots `index` (events × m); `fill` where the index is -1."""
         values = np.take_along_axis(self[name], np.maximum(index, 0), axis=1)
         return np.where(index >= 0, values, fill)
@@ -136,7 +145,9 @@ def back_references(index: np.ndarray, mask: np.ndarray, width: int) -> list[np.
     return out
 
 
-def multiplicity(rng: np.random.Generator, n: int, width: int, mean) -> np.ndarray:
+def multiplicity(
+    rng: np.random.Generator, n: int, width: int, mean: float | np.ndarray
+) -> np.ndarray:
     """A mask of the first k slots with k ~ Poisson(mean), capped at `width`.
 
     Example:

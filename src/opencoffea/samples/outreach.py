@@ -83,7 +83,9 @@ def outreach(rng: np.random.Generator, block: Block, kind: str) -> Block:
     return Block(collections, _event_quantities(rng, block.scalars, muons, taus))
 
 
-def _event_quantities(rng, scalars: dict, muons: Objects, taus: Objects) -> dict[str, np.ndarray]:
+def _event_quantities(
+    rng: np.random.Generator, scalars: dict, muons: Objects, taus: Objects
+) -> dict[str, np.ndarray]:
     """Triggers, the primary vertex and MET with its significance, as the tool writes them."""
     n = len(scalars["MET_pt"])
     sum_et = scalars["MET_sumEt"]
@@ -117,7 +119,7 @@ def _event_quantities(rng, scalars: dict, muons: Objects, taus: Objects) -> dict
     }
 
 
-def _calo_jets(rng, jets: Objects, n_pu: np.ndarray) -> Objects:
+def _calo_jets(rng: np.random.Generator, jets: Objects, n_pu: np.ndarray) -> Objects:
     """AK5 calorimeter jets above 15 GeV, uncorrected, with the CSV b-tag and its defaults.
 
     Uncorrected calorimeter jets pass 15 GeV from pile-up alone far more often than PF jets do,
@@ -160,7 +162,7 @@ def _calo_jets(rng, jets: Objects, n_pu: np.ndarray) -> Objects:
     return calo.sorted_by_pt()
 
 
-def _taus(rng, jets: Objects) -> Objects:
+def _taus(rng: np.random.Generator, jets: Objects) -> Objects:
     """HPS τ candidates: most jets make one; few pass isolation."""
     shape = jets.mask.shape
     pt = jets["pt"] * rng.uniform(0.5, 1.0, shape)

@@ -100,7 +100,7 @@ def simulate(process: str, rng: np.random.Generator, n: int) -> Block:
     return Block(collections, scalars)
 
 
-def _pileup(rng, n: int) -> dict[str, np.ndarray]:
+def _pileup(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
     """Pile-up and the event-level quantities that follow from it (2016-like, ⟨μ⟩ ≈ 25)."""
     true_int = np.clip(rng.gamma(7.0, 3.5, n), 0.5, 75)
     n_pu = rng.poisson(true_int)
@@ -200,7 +200,9 @@ def _leading_two(objects: Objects, selected: np.ndarray) -> tuple[np.ndarray, np
     return pts[:, 0], pts[:, 1]
 
 
-def _triggers(rng, muons: Objects, electrons: Objects) -> dict[str, np.ndarray]:
+def _triggers(
+    rng: np.random.Generator, muons: Objects, electrons: Objects
+) -> dict[str, np.ndarray]:
     n = muons.mask.shape[0]
     mu_pt, mu_eta = muons["pt"], np.abs(muons["eta"])
     isolated = muons.mask & muons["tightId"] & (muons["pfRelIso04_all"] < 0.15) & (mu_eta < 2.4)

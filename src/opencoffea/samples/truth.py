@@ -95,7 +95,9 @@ def _decay(rng: np.random.Generator, parent: _Momenta, m1, m2) -> tuple[_Momenta
     return first.boost_p4(parent), second.boost_p4(parent)
 
 
-def _breit_wigner(rng, n: int, mass: float, width: float, lo: float, hi: float) -> np.ndarray:
+def _breit_wigner(
+    rng: np.random.Generator, n: int, mass: float, width: float, lo: float, hi: float
+) -> np.ndarray:
     """Masses from a Breit–Wigner truncated to [lo, hi], by inverting its cumulative.
 
     Example:
@@ -107,7 +109,7 @@ def _breit_wigner(rng, n: int, mass: float, width: float, lo: float, hi: float) 
     return mass + 0.5 * width * np.tan(rng.uniform(a, b, n))
 
 
-def _falling(rng, n: int, lo: float, hi: float, slope: float) -> np.ndarray:
+def _falling(rng: np.random.Generator, n: int, lo: float, hi: float, slope: float) -> np.ndarray:
     """Masses in [lo, hi] with density ∝ m^-slope per unit of log(m): a falling continuum.
 
     Example:
@@ -172,7 +174,9 @@ def _stored_gen_mass(pdg_id: np.ndarray, mass: np.ndarray) -> np.ndarray:
     return np.where(keep, mass, 0.0)
 
 
-def _add_dilepton(gen: _GenRecord, rng, parent: _Momenta, flavour, mother: int, flags) -> None:
+def _add_dilepton(
+    gen: _GenRecord, rng: np.random.Generator, parent: _Momenta, flavour, mother: int, flags
+) -> None:
     """Decay `parent` to ℓ⁻ℓ⁺ of `flavour` (11 or 13, per event) and record the leptons."""
     lepton_mass = np.where(flavour == 13, MUON_MASS, ELECTRON_MASS)
     minus, plus = _decay(rng, parent, lepton_mass, lepton_mass)
@@ -202,7 +206,7 @@ _DIELECTRON_RESONANCES = ((23, _Z_MASS, _Z_WIDTH, 0.85),)
 _DIELECTRON_CONTINUUM = (12.0, 300.0, 1.5)
 
 
-def _drell_yan(rng, n: int, flavour: int, resonances, continuum) -> Objects:
+def _drell_yan(rng: np.random.Generator, n: int, flavour: int, resonances, continuum) -> Objects:
     """Z/γ* and meson resonances → ℓℓ; GenPart = [resonance, ℓ⁻, ℓ⁺]."""
     shares = [r[3] for r in resonances]
     component = rng.choice(len(resonances) + 1, n, p=[*shares, 1 - sum(shares)])
@@ -249,7 +253,9 @@ def dielectron(rng: np.random.Generator, n: int) -> Objects:
     return _drell_yan(rng, n, 11, _DIELECTRON_RESONANCES, _DIELECTRON_CONTINUUM)
 
 
-def _four_lepton_flavours(rng, n: int, shares: tuple[float, float, float]) -> tuple:
+def _four_lepton_flavours(
+    rng: np.random.Generator, n: int, shares: tuple[float, float, float]
+) -> tuple:
     """Flavours of the two Z decays for 4μ, 4e and 2e2μ in proportion `shares`."""
     channel = rng.choice(3, n, p=shares)
     first_is_mu = rng.random(n) < 0.5
@@ -312,7 +318,9 @@ def higgs_to_4l(rng: np.random.Generator, n: int) -> Objects:
     return gen.objects()
 
 
-def _add_w_decay(gen: _GenRecord, rng, w: _Momenta, charge: int, leptonic, mother: int) -> None:
+def _add_w_decay(
+    gen: _GenRecord, rng: np.random.Generator, w: _Momenta, charge: int, leptonic, mother: int
+) -> None:
     """W → ℓν (e or μ) where `leptonic`, else W → qq̄′ (ud̄ or cs̄)."""
     n = gen.n
     lepton = np.where(rng.random(n) < 0.5, 11, 13)

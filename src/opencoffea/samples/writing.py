@@ -30,10 +30,13 @@ from .blocks import BLOCK, Array, block_columns
 from .layout import LAYOUTS
 from .simulation import PROCESSES
 
-__all__ = ["demo_samples", "generate"]
+__all__ = ["GENERATOR_VERSION", "demo_samples", "generate"]
 
-# Bumped whenever the generated content changes, so that `demo_samples` regenerates old files.
-_GENERATOR_VERSION = 3
+GENERATOR_VERSION = 3
+"""The version of the generator, bumped whenever the content it writes changes.
+
+It is in the record of every file and in the names of the cached samples of ``generate:``
+datasets, so that a changed generator makes new files rather than reusing old ones."""
 # The key of the TObjString in every generated file that records how it was made.
 _RECORD_KEY = "opencoffea_sample"
 
@@ -191,7 +194,7 @@ def _record(process: str, events: int, seed: int, kind: str, format: str) -> dic
     """What determines a file's content (see `generate`), as stored in the file."""
     return {
         "generator": "opencoffea.samples",
-        "version": _GENERATOR_VERSION,
+        "version": GENERATOR_VERSION,
         "process": process,
         "events": int(events),
         "seed": int(seed),
