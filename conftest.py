@@ -20,13 +20,14 @@ An example that uses the real data is skipped, with the reason, where the data i
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent
 TESTDATA = Path(os.environ.get("OPENCOFFEA_TESTDATA", ROOT.parent / "shared" / "data"))
-_DATA_NAMES = ("testdata", "nano_dy", "events", "corrections_root")
+_USES_DATA = re.compile(r"\b(testdata|nano_dy|events|corrections_root)\b")
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -64,7 +65,7 @@ def _doctest_names(request: pytest.FixtureRequest) -> None:
     sources = [example.source for example in request.node.dtest.examples]
     if any("higgs4l_demo" in source for source in sources):
         namespace["higgs4l_demo"] = request.getfixturevalue("higgs4l_demo")
-    if not any(name in source for source in sources for name in _DATA_NAMES):
+    if not any(_USES_DATA.search(source) for source in sources):
         return
     nano_dy = TESTDATA / "nanoaod" / "nano_dy.root"
     if not nano_dy.exists():

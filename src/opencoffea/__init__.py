@@ -10,10 +10,7 @@ The public API, in one place:
 
 Example:
     >>> import opencoffea, tempfile
-    >>> config = opencoffea.load_config("configs/dimuon_demo.yaml")
-    >>> for dataset in config.datasets.values():
-    ...     dataset.generate.events = 4_000  # the demo on smaller samples: a quick example
-    >>> result = opencoffea.run(config, executor="iterative", status=False)
+    >>> result = opencoffea.run(opencoffea.load_config("configs/dimuon_quick.yaml"), status=False)
     >>> result.complete, result.events_processed
     (True, 8000)
     >>> directory = opencoffea.write_result(result, tempfile.mkdtemp())

@@ -12,12 +12,9 @@ read from disk.
 
 Example:
     >>> from opencoffea import load_config, run
-    >>> config = load_config("configs/dimuon_demo.yaml")
-    >>> for dataset in config.datasets.values():
-    ...     dataset.generate.events = 4_000  # the demo on smaller samples: a quick example
-    >>> result = run(config, executor="iterative", status=False)
+    >>> result = run(load_config("configs/dimuon_quick.yaml"), status=False)
     >>> simulation = normalise(result)["Dimuon_simulation"]
-    >>> simulation.factor == 6000.0 * 50.0 / simulation.sumw  # xsec · luminosity / Σw
+    >>> simulation.factor == 6000.0 * 0.667 / simulation.sumw  # xsec · luminosity / Σw
     True
     >>> simulation.files[0]["source"]  # the Runs tree's sum
     'genEventSumw'
@@ -173,10 +170,7 @@ def normalise(result: Result) -> dict[str, Normalisation]:
 
     Example:
         >>> from opencoffea import load_config, run
-        >>> config = load_config("configs/dimuon_demo.yaml")
-        >>> for dataset in config.datasets.values():
-        ...     dataset.generate.events = 4_000  # the demo on smaller samples: a quick example
-        >>> result = run(config, executor="iterative", status=False)
+        >>> result = run(load_config("configs/dimuon_quick.yaml"), status=False)
         >>> {name: n.kind for name, n in normalise(result).items()}
         {'DoubleMuon': 'data', 'Dimuon_simulation': 'mc'}
         >>> normalise(result)["DoubleMuon"].factor  # data is never scaled

@@ -12,16 +12,13 @@ sections processed, and every failed or unread chunk.
 
 Example:
     >>> from opencoffea import load_config, run
-    >>> config = load_config("configs/dimuon_demo.yaml")
-    >>> for dataset in config.datasets.values():
-    ...     dataset.generate.events = 4_000  # the demo on smaller samples: a quick example
-    >>> result = run(config, executor="iterative", status=False)
+    >>> result = run(load_config("configs/dimuon_quick.yaml"), status=False)
     >>> result.complete, result.events_processed
     (True, 8000)
     >>> for row in result.summary():
     ...     print(row.dataset, row.events, row.selected, round(row.scale, 4))
     DoubleMuon 4000 1787 1.0
-    Dimuon_simulation 4000 1786 0.1102
+    Dimuon_simulation 4000 1786 0.0015
 """
 
 from __future__ import annotations
@@ -99,10 +96,8 @@ class Result:
 
     Example:
         >>> from opencoffea import load_config, run
-        >>> config = load_config("configs/dimuon_demo.yaml")
-        >>> for dataset in config.datasets.values():
-        ...     dataset.generate.events = 4_000  # the demo on smaller samples: a quick example
-        >>> result = run(config, executor="iterative", status=False)
+        >>> config = load_config("configs/dimuon_quick.yaml")
+        >>> result = run(config, status=False)
         >>> result.events_in_input, result.events_processed, result.events_failed
         (8000, 8000, 0)
         >>> result.failures, result.unread, result.warnings, result.corrections
@@ -117,7 +112,7 @@ class Result:
         1787.0
         >>> result.cutflows["DoubleMuon"].as_list()[-1]
         {'cut': 'opposite charge', 'events': 1787, 'sumw': 1787.0}
-        >>> first = run(config, executor="iterative", status=False, chunksize=1000, max_chunks=1)
+        >>> first = run(config, status=False, chunksize=1000, max_chunks=1)
         >>> first.complete, first.events_unread, first.unread[0].entry_start
         (False, 6000, 1000)
     """

@@ -17,10 +17,7 @@ one written, its histograms bit for bit.
 Example:
     >>> import tempfile
     >>> from opencoffea import load_config, run
-    >>> config = load_config("configs/dimuon_demo.yaml")
-    >>> for dataset in config.datasets.values():
-    ...     dataset.generate.events = 4_000  # the demo on smaller samples: a quick example
-    >>> result = run(config, executor="iterative", status=False)
+    >>> result = run(load_config("configs/dimuon_quick.yaml"), status=False)
     >>> directory = write_result(result, tempfile.mkdtemp())
     >>> sorted(path.name for path in directory.iterdir())
     ['histograms.root', 'manifest.json', 'processed_lumis']
@@ -68,10 +65,7 @@ def write_result(result: Result, directory: str | Path | None = None) -> Path:
     Example:
         >>> import tempfile
         >>> from opencoffea import load_config, run
-        >>> config = load_config("configs/dimuon_demo.yaml")
-        >>> for dataset in config.datasets.values():
-        ...     dataset.generate.events = 4_000  # the demo on smaller samples: a quick example
-        >>> result = run(config, executor="iterative", status=False)
+        >>> result = run(load_config("configs/dimuon_quick.yaml"), status=False)
         >>> directory = write_result(result, f"{tempfile.mkdtemp()}/demo")
         >>> directory == result.directory, (directory / "manifest.json").is_file()
         (True, True)
@@ -129,10 +123,7 @@ def load_result(directory: str | Path) -> Result:
     Example:
         >>> import tempfile
         >>> from opencoffea import load_config, run
-        >>> config = load_config("configs/dimuon_demo.yaml")
-        >>> for dataset in config.datasets.values():
-        ...     dataset.generate.events = 4_000  # the demo on smaller samples: a quick example
-        >>> result = run(config, executor="iterative", status=False)
+        >>> result = run(load_config("configs/dimuon_quick.yaml"), status=False)
         >>> result = load_result(write_result(result, tempfile.mkdtemp()))
         >>> result.histograms["mass"].axes.name, list(result.histograms["mass"].axes["dataset"])
         (('dataset', 'systematic', 'mass'), ['DoubleMuon', 'Dimuon_simulation'])

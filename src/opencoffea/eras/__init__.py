@@ -41,16 +41,24 @@ from __future__ import annotations
 import functools
 import importlib.resources
 import os
-from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
-from typing import Annotated, Any, Literal
+from pathlib import Path
+from typing import Any, Literal
 
 import yaml
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 
-from .errors import CorrectionError
-from .jetkeys import COMPOUND, L1, JetKeys, level_key
-from .util import did_you_mean, sha256_of
+from ..errors import CorrectionError
+from ..jetkeys import COMPOUND, L1, JetKeys, level_key
+from ..util import did_you_mean, sha256_of
+from .payloads import (
+    CHECKOUT,
+    ENV_ROOT,
+    Model,
+    Payload,
+    PayloadFile,
+    PortalSource,
+    Sources,
+)
 
 __all__ = [
     "CHECKOUT",
@@ -66,145 +74,7 @@ __all__ = [
     "load_manifest",
 ]
 
-ENV_ROOT = "OPENCOFFEA_CORRECTIONS"
-"""The environment variable naming a payload directory (a jsonpog-integration checkout)."""
-
-CHECKOUT = "jsonpog-integration"
-"""The directory of a checkout, which a payload root may hold rather than be."""
-
 _MANIFEST = "manifest.yaml"
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-def _relative(path: str) -> str:
-    """A path inside a payload root: relative, '/'-separated, never leaving the root."""
-    parts = PurePosixPath(path).parts
-    if not parts or path.startswith("/") or ".." in parts or "\\" in path:
-        raise ValueError(f"{path!r} must be a relative path inside the payload root, without '..'")
-    return str(PurePosixPath(*parts))
-
-
-_RelativePath = Annotated[str, AfterValidator(_relative)]
-
-
-class PortalSource(_Model):
-    """The portal's open-data copy of the payloads: one archive of one record.
-
-    Example:
-        >>> load_manifest().sources.portal.record
-        12508
-    """
-
-    record: int = Field(description="The record on the CERN Open Data portal.")
-    file: str = Field(description="The archive's file name in the record.")
-    size: int = Field(gt=0, description="The archive's size in bytes.")
-    checksum: str = Field(
-        pattern=r"^adler32:[0-9a-f]{1,8}$", description="The archive's checksum, as the portal."
-    )
-
-
-class Sources(_Model):
-    """Where payloads come from: the portal record, and known local checkouts.
-
-    Example:
-        >>> load_manifest().sources.directories
-        ('/cvmfs/cms.cern.ch/rsync/cms-nanoAOD/jsonpog-integration',)
-    """
-
-    portal: PortalSource = Field(description="The portal's open-data copy.")
-    directories: tuple[str, ...] = Field(
-        default=(), description="Known jsonpog-integration checkouts (CVMFS)."
-    )
-
-
-class Payload(_Model):
-    """One payload file of an era: where it lives, its checksums, the keys taken from it.
-
-    ``keys`` maps each correction (or compound correction) an analysis takes to the names of
-    the inputs it declares, in order, as the recorded version of the file declares them.
-
-    Example:
-        >>> pu = load_manifest().era("2016postVFP_UL").payloads["puWeights"]
-        >>> pu.pog, pu.path
-        ('LUM', 'POG/LUM/2016postVFP_UL/puWeights.json.gz')
-        >>> pu.keys["Collisions16_UltraLegacy_goldenJSON"]
-        ('NumTrueInteractions', 'weights')
-    """
-
-    name: str = Field(default="", description="Its key in the era's payloads (set on loading).")
-    pog: Literal["JME", "EGM", "MUO", "LUM", "BTV", "TAU"] = Field(
-        description="The physics object group that publishes it."
-    )
-    path: _RelativePath = Field(description="Its JSON-POG path in a payload root.")
-    found_as: tuple[_RelativePath, ...] = Field(
-        default=(), description="Other paths it is found under (a renamed copy)."
-    )
-    size: int = Field(gt=0, description="Its size in bytes.")
-    adler32: str = Field(pattern=r"^[0-9a-f]{8}$", description="Its adler32 checksum.")
-    sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="Its sha256 checksum.")
-    note: str | None = Field(default=None, description="What a user should know about it.")
-    keys: dict[str, tuple[str, ...]] = Field(
-        description="The keys an analysis takes from it, each with its inputs' names in order."
-    )
-
-    def locate(self, root: str | os.PathLike) -> Path | None:
-        """The file under ``root`` (its JSON-POG path, in a checkout below it, or an alias).
-
-        Example:
-            >>> pu = load_manifest().era("2016postVFP_UL").payloads["puWeights"]
-            >>> pu.locate(corrections_root).name, pu.locate(testdata / "nanoaod")
-            ('puWeights.json.gz', None)
-        """
-        root = Path(root)
-        candidates = [root / self.path, root / CHECKOUT / self.path]
-        candidates += [root / alias for alias in self.found_as]
-        return next((path for path in candidates if path.is_file()), None)
-
-    def verify(self, path: str | os.PathLike) -> str:
-        """The sha256 of ``path``, which must be the version the manifest records.
-
-        Raises :class:`CorrectionError` naming both checksums otherwise.
-
-        Example:
-            >>> era = load_manifest().era("2016postVFP_UL")
-            >>> era.payloads["puWeights"].verify(era.payload("LUM", corrections_root))
-            'e95e77a855093b6da926469c6001e54919d3390591efd426c75eb010e4e003d3'
-        """
-        digest = sha256_of(path)
-        if digest != self.sha256:
-            raise CorrectionError(
-                f"{path}: sha256 {digest} is not the version of {self.path} the manifest "
-                f"records ({self.sha256}); another version of the payload, or a damaged copy"
-            )
-        return digest
-
-
-@dataclass(frozen=True)
-class PayloadFile:
-    """A payload of an era as found somewhere: its path and sha256, or missing (None).
-
-    ``state`` is ``"verified"`` (the version the manifest records), ``"other version"`` or
-    ``"missing"``.
-
-    Example:
-        >>> found = load_manifest().era("2016postVFP_UL").status(corrections_root)[0]
-        >>> found.payload.name, found.state, PayloadFile(found.payload, None, None).state
-        ('jet_jerc', 'verified', 'missing')
-    """
-
-    payload: Payload
-    path: Path | None
-    sha256: str | None
-
-    @property
-    def state(self) -> Literal["verified", "other version", "missing"]:
-        """Whether the payload was found, and in the version the manifest records."""
-        if self.path is None:
-            return "missing"
-        return "verified" if self.sha256 == self.payload.sha256 else "other version"
 
 
 class EraJets(JetKeys):
@@ -257,7 +127,7 @@ class EraJets(JetKeys):
         return keys + [level_key(key, L1) for key in dict.fromkeys(compound)]
 
 
-class Use(_Model):
+class Use(Model):
     """Keys an analysis takes from one payload; ``year`` is the string its ``year`` input
     expects (EGM: ``"2016postVFP"``, MUO: ``"2016postVFP_UL"``), where it has one.
 
@@ -275,7 +145,7 @@ class Use(_Model):
     )
 
 
-class Era(_Model):
+class Era(Model):
     """One data-taking era: its payloads, jet-correction keys and other uses.
 
     Example:
@@ -373,7 +243,7 @@ class Era(_Model):
         return [PayloadFile(spec, path, sha256_of(path) if path else None) for spec, path in found]
 
 
-class Manifest(_Model):
+class Manifest(Model):
     """The whole manifest: the sources of payloads and the eras.
 
     Example:
@@ -444,10 +314,10 @@ def load_manifest(path: str | os.PathLike | None = None) -> Manifest:
 @functools.lru_cache(maxsize=1)
 def _default_manifest() -> Manifest:
     # the wheel places it in opencoffea/corrections/ (pyproject.toml, force-include)
-    packaged = importlib.resources.files(__package__) / "corrections" / _MANIFEST
+    packaged = importlib.resources.files("opencoffea") / "corrections" / _MANIFEST
     if packaged.is_file():
         return _parse(packaged.read_text(encoding="utf-8"), str(packaged))
-    checkout = Path(__file__).resolve().parents[2] / "corrections" / _MANIFEST
+    checkout = Path(__file__).resolve().parents[3] / "corrections" / _MANIFEST
     return load_manifest(checkout)
 
 
