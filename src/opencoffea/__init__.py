@@ -8,6 +8,10 @@ The public API, in one place:
 - :func:`write_result` / :func:`load_result` — a result's directory (ROOT + JSON), and back;
 - :func:`generate` — synthetic NanoAOD samples for demos, tests and benchmarks.
 
+Each name is imported when first used (PEP 562), so that ``import opencoffea`` and the
+``opencoffea`` command start at once: the whole stack (coffea, awkward, uproot, numba) takes
+seconds to import, and only the work that needs a part of it pays for that part.
+
 Example:
     >>> import opencoffea, tempfile
     >>> result = opencoffea.run(opencoffea.load_config("configs/dimuon_quick.yaml"), status=False)
@@ -20,8 +24,10 @@ Example:
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from ._version import __version__
-from .config import AnalysisConfig, load_config
 from .errors import (
     AnalysisError,
     ConfigError,
@@ -29,11 +35,14 @@ from .errors import (
     InputFileError,
     OpenCoffeaError,
 )
-from .execution import run
-from .processor import Processor
-from .recorder import Recorder
-from .results import Result, load_result, write_result
-from .samples import generate
+
+if TYPE_CHECKING:
+    from .config import AnalysisConfig, load_config
+    from .execution import run
+    from .processor import Processor
+    from .recorder import Recorder
+    from .results import Result, load_result, write_result
+    from .samples import generate
 
 __all__ = [
     "AnalysisConfig",
@@ -52,3 +61,38 @@ __all__ = [
     "run",
     "write_result",
 ]
+
+# Where each name imported on first use lives: the same as the TYPE_CHECKING imports above
+# (tests/test_startup.py checks it). The errors cost nothing and are always there.
+_LAZY = {
+    "AnalysisConfig": "config",
+    "load_config": "config",
+    "run": "execution",
+    "Processor": "processor",
+    "Recorder": "recorder",
+    "Result": "results",
+    "load_result": "results",
+    "write_result": "results",
+    "generate": "samples",
+}
+
+
+if not TYPE_CHECKING:  # type checkers see the imports above, and a misspelt name as an error
+
+    def __getattr__(name: str) -> Any:
+        """A public name, imported from its module on first use and kept.
+
+        Example:
+            >>> import opencoffea
+            >>> opencoffea.load_config.__name__, "load_config" in dir(opencoffea)
+            ('load_config', True)
+        """
+        if name not in _LAZY:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value  # the next use is a plain attribute lookup
+        return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -38,7 +38,7 @@ import numpy as np
 from coffea.processor import ProcessorABC
 
 from .config import AnalysisConfig
-from .datasets.lumis import LumiMask, LumiSections
+from .datasets.lumis import LumiSections
 from .errors import ProcessorLoadError
 from .events import NanoEvents
 from .histograms import book
@@ -46,7 +46,9 @@ from .output import FileTally, Output
 from .recorder import Recorder
 from .util import did_you_mean
 
-if TYPE_CHECKING:  # the corrections load only for a configuration that has them
+if TYPE_CHECKING:  # corrections and lumi masks load only for a configuration that has them
+    from coffea.lumi_tools import LumiMask
+
     from .corrections.apply import Corrector
 
 __all__ = ["Processor", "import_analysis", "load_processor"]

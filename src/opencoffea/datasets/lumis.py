@@ -19,13 +19,16 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-from coffea.lumi_tools import LumiMask
 
 from ..errors import ConfigError
 
-__all__ = ["LumiMask", "LumiSections", "load_mask"]
+if TYPE_CHECKING:
+    from coffea.lumi_tools import LumiMask
+
+__all__ = ["LumiSections", "load_mask"]
 
 
 def _keys(runs: Iterable[int], lumis: Iterable[int]) -> np.ndarray:
@@ -108,4 +111,8 @@ def load_mask(path: str | Path, dataset: str) -> LumiMask:
         raise ConfigError(
             f"dataset {dataset!r}: lumimask file {path} is not a golden JSON: {err}"
         ) from None
+    # coffea.lumi_tools compiles its numba code on import, seconds that only a run with a
+    # mask should pay
+    from coffea.lumi_tools import LumiMask
+
     return LumiMask(str(path))

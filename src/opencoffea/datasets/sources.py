@@ -33,14 +33,17 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..config import AnalysisConfig, PortalRef
 from .download import golden_json
 from .fileset import InputFile, portal_for, record_files, resolve_files
-from .lumis import LumiMask, load_mask
+from .lumis import load_mask
 from .portal import Portal
 from .records import Record
+
+if TYPE_CHECKING:
+    from coffea.lumi_tools import LumiMask
 
 __all__ = ["Sources"]
 

@@ -6,6 +6,7 @@ before v7 names them with a trailing underscore (``genEventSumw_``). A file may 
 several runs (entries); the sums of the file are the sums over them.
 
 Example:
+    >>> import uproot
     >>> with uproot.open(nano_dy) as file:  # NanoAOD v6: the names end in "_"
     ...     read_run_sums(file)  # doctest: +NORMALIZE_WHITESPACE
     RunSums(count=850098.0, sumw=15166686735.858717, sumw2=588798921139442.8,
@@ -15,9 +16,12 @@ Example:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import uproot
+
+if TYPE_CHECKING:
+    import uproot
 
 __all__ = ["RunSums", "read_run_sums"]
 
@@ -27,6 +31,7 @@ class RunSums:
     """Generated events and Σw, Σw² of one file, and the branch they were read from.
 
     Example:
+        >>> import uproot
         >>> with uproot.open(testdata / "nanoaod" / "pfnano.root") as file:
         ...     sums = read_run_sums(file)
         >>> sums.count, sums.sumw, sums.branch  # unit weights: Σw is the number of events
@@ -46,10 +51,15 @@ def read_run_sums(file: uproot.ReadOnlyDirectory) -> RunSums | None:
     file written without the tree); the caller falls back to Σ genWeight of events read.
 
     Example:
+        >>> import uproot
         >>> with uproot.open(testdata / "nanoaod" / "nano_dimuon.root") as file:  # data
         ...     print(read_run_sums(file))
         None
     """
+    # uproot (and awkward with it) takes most of a second to import, which the portal's
+    # commands, importing this package, need not pay
+    import uproot
+
     if "Runs" not in file or not isinstance(file["Runs"], uproot.TTree):
         return None
     runs = file["Runs"]
