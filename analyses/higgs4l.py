@@ -24,9 +24,14 @@ Z candidates (4μ, 4e)
 
 Here ip3d = √(dxy² + dz²) and sip3d = ip3d / √(dxyErr² + dzErr²), computed in single precision
 as df103 does; four-momenta are summed in double precision (df103's ``PtEtaPhiMVector``;
-coffea's own sums of the files' float32 values would be single precision). df103 itself keeps
-its best Z mass in an ``int``, which sometimes takes another pairing: ``higgs4l_df103.py``
-reproduces that, and the tutorial's numbers bit for bit, with other :class:`Conventions`.
+coffea's own sums of the files' float32 values would be single precision), as Cartesian
+components, the way ROOT's ``LorentzVector`` adds. df103 itself keeps its best Z mass in an
+``int``, which sometimes takes another pairing: ``higgs4l_df103.py`` reproduces that, and the
+tutorial's numbers bit for bit, with other :class:`Conventions`.
+
+The cheap cuts come first: those on every lepton, on the flat arrays of a whole chunk
+(:class:`Leptons`). Pair kinematics only for the events that pass them, on regular arrays of
+their leptons, each lepton's components worked out once (:func:`select_four_leptons`).
 
 As in df103 the channels may overlap (four good muons and two good electrons can pass 4μ and
 2e2μ). The combined spectrum is the sum over the ``channel`` axis.
@@ -174,7 +179,7 @@ class ChannelSelection:
         return self.cuts[STEPS[-1]]
 
 
-def sip3d(leptons: ak.Array) -> ak.Array:
+def sip3d(leptons: Any) -> Any:
     """3D impact-parameter significance, √(dxy² + dz²) / √(dxyErr² + dzErr²), as df103 has it.
 
     The reduced 2012 NanoAOD has no ``sip3d`` branch. Computed in the files' single precision,
@@ -185,11 +190,11 @@ def sip3d(leptons: ak.Array) -> ak.Array:
         >>> sip3d(ak.Array([[track], []])).tolist()
         [[4.0], []]
     """
-    ip3d = np.sqrt(leptons.dxy * leptons.dxy + leptons.dz * leptons.dz)
-    return ip3d / np.sqrt(leptons.dxyErr * leptons.dxyErr + leptons.dzErr * leptons.dzErr)
+    dxy, dz, dxy_err, dz_err = (leptons[f] for f in ("dxy", "dz", "dxyErr", "dzErr"))
+    return np.sqrt(dxy * dxy + dz * dz) / np.sqrt(dxy_err * dxy_err + dz_err * dz_err)
 
 
-def near_vertex(leptons: ak.Array) -> ak.Array:
+def near_vertex(leptons: Any) -> Any:
     """Per lepton: a track close to the primary vertex (sip3d < 4, |dxy| < 0.5, |dz| < 1).
 
     Example:
@@ -197,77 +202,162 @@ def near_vertex(leptons: ak.Array) -> ak.Array:
         >>> near_vertex(ak.Array([[track, {**track, "dz": -1.5}]])).tolist()
         [[True, False]]
     """
-    return (sip3d(leptons) < 4) & (abs(leptons.dxy) < 0.5) & (abs(leptons.dz) < 1.0)
+    return (sip3d(leptons) < 4) & (abs(leptons["dxy"]) < 0.5) & (abs(leptons["dz"]) < 1.0)
+
+
+class Leptons:
+    """The leptons of one flavour in a chunk, and per event what the channels ask of them all.
+
+    ``leptons["pt"]`` is the pt of every lepton of the chunk, flat: the per-lepton cuts run on
+    numpy arrays, free of the per-operation cost of jagged ones, and "every lepton of the
+    event passes" is "none fails", a count of the failing leptons' events. A field is read
+    when first asked for, so a flavour no channel looks at is never read.
+
+    Example:
+        >>> muons = Leptons(events.Muon, "pfRelIso04_all", pt_min=5, eta_max=2.4)
+        >>> muons.count[:8].tolist()  # (Drell-Yan events)
+        [0, 0, 0, 0, 2, 1, 2, 0]
+        >>> muons.how_many(muons["pt"] > 20)[:8].tolist(), muons.isolated[:8].tolist()
+        ([0, 0, 0, 0, 2, 1, 1, 0], [True, True, True, True, True, True, False, True])
+    """
+
+    def __init__(self, leptons: ak.Array, isolation: str, *, pt_min: float, eta_max: float) -> None:
+        self.isolation, self.pt_min, self.eta_max = isolation, pt_min, eta_max
+        self.count = _numpy(ak.num(leptons, axis=1))
+        self.start = np.cumsum(self.count) - self.count  # of each event's first lepton
+        self.event = np.repeat(np.arange(len(self.count)), self.count)  # of each lepton
+        self._leptons = leptons
+        self._flat: dict[str, np.ndarray] = {}  # field → every lepton's value, flat
+
+    def __getitem__(self, field: str) -> np.ndarray:
+        """``field`` of every lepton of the chunk, flat (read and flattened once)."""
+        if field not in self._flat:
+            self._flat[field] = ak.to_numpy(ak.flatten(self._leptons[field], axis=1))
+        return self._flat[field]
+
+    @property
+    def isolated(self) -> np.ndarray:
+        """Every lepton has |isolation| < 0.40."""
+        return self.every(abs(self[self.isolation]) < 0.40)
+
+    @property
+    def central(self) -> np.ndarray:
+        """Every lepton has |η| < ``eta_max``."""
+        return self.every(abs(self["eta"]) < self.eta_max)
+
+    @property
+    def hard(self) -> np.ndarray:
+        """Every lepton has pt > ``pt_min``."""
+        return self.every(self["pt"] > self.pt_min)
+
+    @property
+    def near_vertex(self) -> np.ndarray:
+        """Every lepton is :func:`near_vertex`."""
+        return self.every(near_vertex(self))
+
+    @property
+    def leading_pair(self) -> np.ndarray:
+        """The two highest pt are above 20 and 10 GeV (df103's ``Reverse(Sort(pt))``).
+
+        That is: two leptons above 10 GeV, one of them above 20, so nothing is sorted.
+        """
+        return (self.how_many(self["pt"] > 10) >= 2) & (self.how_many(self["pt"] > 20) >= 1)
+
+    @property
+    def two_and_two(self) -> np.ndarray:
+        """Two leptons of charge +1 and two of charge -1."""
+        charge = self["charge"]
+        return (self.how_many(charge == 1) == 2) & (self.how_many(charge == -1) == 2)
+
+    @property
+    def neutral(self) -> np.ndarray:
+        """The charges add up to 0."""
+        return np.bincount(self.event, self["charge"], minlength=len(self.count)) == 0
+
+    def every(self, passed: np.ndarray) -> np.ndarray:
+        """Per event: whether all its leptons pass (``passed``: per lepton, flat)."""
+        return self.how_many(~passed) == 0
+
+    def how_many(self, passed: np.ndarray) -> np.ndarray:
+        """Per event: how many of its leptons pass (``passed``: per lepton, flat)."""
+        return np.bincount(self.event[passed], minlength=len(self.count))
+
+    def first(self, field: str, n: int, events: np.ndarray) -> np.ndarray:
+        """``field`` of the first ``n`` leptons of ``events`` (n or more each): (events, n)."""
+        return self[field][self.start[events][:, None] + np.arange(n)]
+
+    def momenta(self, n: int, events: np.ndarray) -> vector.MomentumNumpy4D:
+        """The first ``n`` leptons of ``events`` as double-precision four-vectors, (events, n).
+
+        Regular numpy from here on: the few pairs of a handful of leptons cost little.
+        """
+        fields = ("pt", "eta", "phi", "mass")
+        return vector.array({f: self.first(f, n, events).astype(np.float64) for f in fields})
 
 
 def select_four_leptons(
-    leptons: ak.Array,
-    isolation: ak.Array,
-    *,
-    pt_min: float,
-    eta_max: float,
-    conventions: Conventions = CLOSEST,
+    leptons: Leptons, *, conventions: Conventions = CLOSEST
 ) -> ChannelSelection:
     """The 4μ or 4e selection of every event (see the module's docstring for the cuts).
 
     Example:
-        >>> muons = events.Muon  # Drell-Yan: no event has four
-        >>> four_mu = select_four_leptons(muons, muons.pfRelIso04_all, pt_min=5, eta_max=2.4)
+        >>> muons = Leptons(events.Muon, "pfRelIso04_all", pt_min=5, eta_max=2.4)
+        >>> four_mu = select_four_leptons(muons)  # Drell-Yan: no event has four
         >>> int(four_mu.cuts["leptons"].sum()), len(four_mu.m4l)
         (0, 0)
     """
-    cuts = _Cuts(len(leptons))
-    enough = cuts.add("leptons", ak.num(leptons) >= 4)
-    lep, charge = leptons[enough], leptons.charge[enough]  # per-lepton cuts on these only
-    cuts.add("isolation", ak.all(abs(isolation[enough]) < 0.40, axis=1), among=enough)
-    kinematics = (lep.pt > pt_min) & (abs(lep.eta) < eta_max)
-    cuts.add("kinematics", ak.all(kinematics, axis=1), among=enough)
-    cuts.add("impact parameter", ak.all(near_vertex(lep), axis=1), among=enough)
-    two_and_two = (ak.sum(charge == 1, axis=1) == 2) & (ak.sum(charge == -1, axis=1) == 2)
-    left = cuts.add("charges", (ak.num(charge) == 4) & two_and_two, among=enough)
+    cuts = _Cuts(len(leptons.count))
+    cuts.add("leptons", leptons.count >= 4)
+    cuts.add("isolation", leptons.isolated)
+    cuts.add("kinematics", leptons.hard & leptons.central)
+    cuts.add("impact parameter", leptons.near_vertex)
+    left = cuts.add("charges", (leptons.count == 4) & leptons.two_and_two)
     # Pair kinematics of the events left, each with exactly four leptons
-    p, q = _momenta(leptons[left], 4), _padded(leptons.charge[left], 4)
-    masses = np.stack([(p[:, i] + p[:, j]).mass for i, j in PAIRS], axis=1)
-    separations = np.stack([p[:, i].deltaR(p[:, j]) for i, j in PAIRS], axis=1)
+    events = np.flatnonzero(left)
+    p, q = leptons.momenta(4, events), leptons.first("charge", 4, events)
+    cartesian = p.to_xyzt()  # once: every sum below is a sum of numbers
+    masses = np.stack([(cartesian[:, i] + cartesian[:, j]).mass for i, j in PAIRS], axis=1)
     opposite = np.stack([q[:, i] != q[:, j] for i, j in PAIRS], axis=1)
     taken = conventions.best_pair(masses, opposite)
     found = taken >= 0  # df103 pairs lepton 0 with itself otherwise, and its ΔR = 0 fails
     pairs = np.stack([np.where(found, taken, 0), np.where(found, 5 - taken, 5)], axis=1)
-    separated = np.all(np.take_along_axis(separations, pairs, axis=1) >= 0.02, axis=1)
+    first, second = np.array(PAIRS)[pairs].transpose(2, 0, 1)  # (events, 2) lepton indices
+    rows = np.arange(len(p))[:, None]
+    separated = np.all(p[rows, first].deltaR(p[rows, second]) >= 0.02, axis=1)
     cuts.add("separation", found & separated, among=left)
     z_a, z_b = conventions.stored(np.take_along_axis(masses, pairs, axis=1).T)
-    first = np.abs(z_a - Z_MASS) < np.abs(z_b - Z_MASS)  # df103: the first unless farther
-    z1, z2 = np.where(first, z_a, z_b), np.where(first, z_b, z_a)
-    m4l = conventions.stored((p[:, 0] + p[:, 1] + p[:, 2] + p[:, 3]).mass)
+    closer = np.abs(z_a - Z_MASS) < np.abs(z_b - Z_MASS)  # df103: the first unless farther
+    z1, z2 = np.where(closer, z_a, z_b), np.where(closer, z_b, z_a)
+    m4l = conventions.stored(
+        (cartesian[:, 0] + cartesian[:, 1] + cartesian[:, 2] + cartesian[:, 3]).mass
+    )
     return _z_mass_cuts(cuts, left, z1, z2, m4l)
 
 
 def select_two_pairs(
-    electrons: ak.Array, muons: ak.Array, *, conventions: Conventions = CLOSEST
+    electrons: Leptons, muons: Leptons, *, conventions: Conventions = CLOSEST
 ) -> ChannelSelection:
     """The 2e2μ selection of every event (see the module's docstring for the cuts).
 
     Example:
-        >>> two_pairs = select_two_pairs(events.Electron, events.Muon)  # Drell-Yan: none
-        >>> two_pairs.z1_mass
+        >>> muons = Leptons(events.Muon, "pfRelIso04_all", pt_min=5, eta_max=2.4)
+        >>> electrons = Leptons(events.Electron, "pfRelIso03_all", pt_min=7, eta_max=2.5)
+        >>> select_two_pairs(electrons, muons).z1_mass  # Drell-Yan: none
         array([], dtype=float64)
     """
-    cuts = _Cuts(len(muons))
-    enough = cuts.add("leptons", (ak.num(electrons) >= 2) & (ak.num(muons) >= 2))
-    el, mu = electrons[enough], muons[enough]  # per-lepton cuts on these only
-    isolated = ak.all(abs(el.pfRelIso03_all) < 0.40, axis=1)
-    cuts.add("isolation", isolated & ak.all(abs(mu.pfRelIso04_all) < 0.40, axis=1), among=enough)
-    central = ak.all(abs(el.eta) < 2.5, axis=1) & ak.all(abs(mu.eta) < 2.4, axis=1)
-    leading = _leading_pair_pt(mu) | _leading_pair_pt(el)
-    cuts.add("kinematics", central & leading, among=enough)
-    near = ak.all(near_vertex(el), axis=1) & ak.all(near_vertex(mu), axis=1)
-    cuts.add("impact parameter", near, among=enough)
-    neutral = (ak.sum(el.charge, axis=1) == 0) & (ak.sum(mu.charge, axis=1) == 0)
-    left = cuts.add("charges", neutral, among=enough)
+    cuts = _Cuts(len(muons.count))
+    cuts.add("leptons", (electrons.count >= 2) & (muons.count >= 2))
+    cuts.add("isolation", electrons.isolated & muons.isolated)
+    leading = muons.leading_pair | electrons.leading_pair
+    cuts.add("kinematics", electrons.central & muons.central & leading)
+    cuts.add("impact parameter", electrons.near_vertex & muons.near_vertex)
+    left = cuts.add("charges", electrons.neutral & muons.neutral)
     # Pair kinematics of the events left: the first two of each flavour
-    m, e = _momenta(muons[left], 2), _momenta(electrons[left], 2)
+    events = np.flatnonzero(left)
+    m, e = muons.momenta(2, events), electrons.momenta(2, events)
     separated = (m[:, 0].deltaR(m[:, 1]) >= 0.02) & (e[:, 0].deltaR(e[:, 1]) >= 0.02)
     cuts.add("separation", separated, among=left)
+    m, e = m.to_xyzt(), e.to_xyzt()  # once: every sum below is a sum of numbers
     z_mu, z_el = (m[:, 0] + m[:, 1]).mass, (e[:, 0] + e[:, 1]).mass
     m4l = (m[:, 0] + m[:, 1] + e[:, 0] + e[:, 1]).mass
     # df103 orders the two in double precision, then stores them
@@ -287,14 +377,11 @@ def select_channels(
         >>> {c: int(s.selected.sum()) for c, s in selections.items()}
         {'4mu': 0, '2e2mu': 0}
     """
-    muons, electrons = events.Muon, events.Electron
+    muons = Leptons(events.Muon, "pfRelIso04_all", pt_min=5, eta_max=2.4)
+    electrons = Leptons(events.Electron, "pfRelIso03_all", pt_min=7, eta_max=2.5)
     selectors = {
-        "4mu": lambda: select_four_leptons(
-            muons, muons.pfRelIso04_all, pt_min=5, eta_max=2.4, conventions=conventions
-        ),
-        "4e": lambda: select_four_leptons(
-            electrons, electrons.pfRelIso03_all, pt_min=7, eta_max=2.5, conventions=conventions
-        ),
+        "4mu": lambda: select_four_leptons(muons, conventions=conventions),
+        "4e": lambda: select_four_leptons(electrons, conventions=conventions),
         "2e2mu": lambda: select_two_pairs(electrons, muons, conventions=conventions),
     }
     # 0/0 in sip3d (no track errors) is NaN and fails "sip3d < 4", as in C++: no warning needed
@@ -361,7 +448,8 @@ class HiggsToFourLeptons(Processor):
         """The lepton multiplicity, then each channel the dataset feeds as a category."""
         channels = fed_channels(out.metadata)
         out.cut("lepton multiplicity", enough_leptons(events, channels))
-        selections = select_channels(out.select(events), channels, self.conventions)
+        # every event of the chunk: out lines the channels' masks up with its own events
+        selections = select_channels(events, channels, self.conventions)
         for channel, selection in selections.items():
             category = out.category(channel=channel)
             for step, passed in selection.cuts.items():
@@ -369,7 +457,7 @@ class HiggsToFourLeptons(Processor):
             category.fill("m4l", m4l=selection.m4l)
             category.fill("mZ1", mZ1=selection.z1_mass)
             category.fill("mZ2", mZ2=selection.z2_mass)
-        selected = [s.selected for s in selections.values()] or [np.zeros(out.selected, bool)]
+        selected = [s.selected for s in selections.values()] or [np.zeros(len(events), bool)]
         out.cut("in a channel", np.logical_or.reduce(selected))
 
 
@@ -406,25 +494,3 @@ def _z_mass_cuts(
 
 def _numpy(array: Any) -> np.ndarray:
     return ak.to_numpy(array) if isinstance(array, ak.Array) else np.asarray(array)
-
-
-def _padded(values: ak.Array, n: int) -> np.ndarray:
-    """The first ``n`` values of every event as a regular (events, n) array, zero padded."""
-    return ak.to_numpy(ak.fill_none(ak.pad_none(values, n, axis=1, clip=True), 0))
-
-
-def _momenta(leptons: ak.Array, n: int) -> vector.MomentumNumpy4D:
-    """The first ``n`` leptons of every event as double-precision four-vectors, (events, n).
-
-    Regular numpy from here on: the few pairs of a handful of leptons cost little, and numpy
-    has none of the per-operation overhead of jagged arrays.
-    """
-    return vector.array(
-        {f: _padded(leptons[f], n).astype(np.float64) for f in ("pt", "eta", "phi", "mass")}
-    )
-
-
-def _leading_pair_pt(leptons: ak.Array) -> ak.Array:
-    """The two highest pt above 20 and 10 GeV (df103's ``Reverse(Sort(pt))``)."""
-    pt = ak.pad_none(ak.sort(leptons.pt, axis=1, ascending=False), 2, axis=1)
-    return ak.fill_none((pt[:, 0] > 20) & (pt[:, 1] > 10), False)

@@ -14,6 +14,7 @@ import itertools
 import math
 from pathlib import Path
 
+import awkward as ak
 import hist
 import numpy as np
 import pytest
@@ -265,20 +266,46 @@ def test_selection_of_real_events(nanoaod, mode):
     assert all(sum(steps >= 1 for steps, _ in expected[c]) > 0 for c in CHANNELS)
 
 
-def test_reads_only_the_lepton_branches_it_uses(samples, tmp_path):
+@pytest.mark.parametrize("channels", [CHANNELS, ("4e",)])
+def test_reads_only_the_lepton_branches_it_uses(samples, tmp_path, channels):
     path = str(samples["zz4l"])
     file, log = open_file(path), []
     events = events_from(file, describe(file, path), access_log=log)
     config = write_config(tmp_path, {"ZZ": {"files": [path], "kind": "data"}})
-    out = Recorder(Output(histograms=book(config.histograms)), "ZZ", np.ones(len(events)))
+    output = Output(histograms=book(config.histograms))
+    out = Recorder(output, "ZZ", np.ones(len(events)), metadata={"channels": list(channels)})
     higgs4l.HiggsToFourLeptons(config).analyze(events, out)
+    # a dataset of 4e only (DoubleElectron) reads no muon but their number
+    flavours = ("Muon", "Electron") if "4mu" in channels else ("Electron",)
+    isolation = {"Muon": "pfRelIso04_all", "Electron": "pfRelIso03_all"}
     assert {record.branch for record in log} == {
         "nMuon",
         "nElectron",
-        "Muon_pfRelIso04_all",
-        "Electron_pfRelIso03_all",
-        *(f"{flavour}_{field}" for flavour in ("Muon", "Electron") for field in BRANCHES),
+        *(f"{flavour}_{isolation[flavour]}" for flavour in flavours),
+        *(f"{flavour}_{field}" for flavour in flavours for field in BRANCHES),
     }
+
+
+def test_leptons_answer_per_event():
+    """An event without leptons passes every "every lepton" cut; first() takes the first n."""
+    pt = ak.Array([[30.0, 8.0, 12.0], [], [6.0, 40.0]])
+    leptons = higgs4l.Leptons(ak.zip({"pt": pt}), "pt", pt_min=7, eta_max=2.4)
+    assert leptons.count.tolist() == [3, 0, 2]
+    assert leptons.how_many(leptons["pt"] > 10).tolist() == [2, 0, 1]
+    assert leptons.hard.tolist() == [True, True, False]
+    assert leptons.first("pt", 2, np.array([0, 2])).tolist() == [[30.0, 8.0], [6.0, 40.0]]
+
+
+def test_leading_pair_is_the_two_highest_pt():
+    """ "Two above 10 GeV, one above 20" is df103's "the two highest above 20 and 10"."""
+    rng = np.random.default_rng(3)
+    counts = rng.integers(0, 6, 5000)
+    values = rng.choice([5.0, 10.0, 12.0, 20.0, 25.0], counts.sum())  # on the cuts and off
+    pt = ak.unflatten(values, counts)
+    leptons = higgs4l.Leptons(ak.zip({"pt": pt}), "pt", pt_min=0, eta_max=0)
+    ordered = ak.pad_none(ak.sort(pt, axis=1, ascending=False), 2, axis=1)
+    expected = ak.fill_none((ordered[:, 0] > 20) & (ordered[:, 1] > 10), False)
+    assert leptons.leading_pair.tolist() == expected.tolist()
 
 
 def test_each_channel_has_its_cutflow(samples, tmp_path):

@@ -208,6 +208,10 @@ class Recorder:
         current = self._stages[-1]
         if length == len(current):
             return array
+        # Stages are nested, so all stages of one length hold the same events. Of the chunk's
+        # (the common case: masks computed on whole arrays), an index is its own position.
+        if length == len(self._stages[0]):
+            return array[current]
         for stage in reversed(self._stages):
             if len(stage) == length:
                 return array[np.searchsorted(stage, current)]
