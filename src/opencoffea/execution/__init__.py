@@ -9,8 +9,8 @@ progress bars and their tree reduction). The chunk function is ours rather than 
 - a chunk that fails becomes a failure *record* (file, entries, error) in the output,
   so events read + events in failed chunks = events in the input, always, where
   ``Runner`` can only raise or skip with a warning;
-- the pre-pass that learns the entries of each file also reads its normalisation sums
-  and NanoAOD flavour, in the same single opening of the file.
+- the pre-pass that learns the entries of each file also reads its normalisation sums,
+  NanoAOD flavour and clusters (where chunks should end), in the same single opening.
 
 One module a step: :mod:`.executors` (coffea's, configured), :mod:`.prepass`,
 :mod:`.chunking`, :mod:`.processing` (the chunk function, accounting) and :mod:`.premade`
@@ -94,12 +94,13 @@ def run(
         try:
             with quiet, executors(settings, status) as make:
                 started = time.perf_counter()
-                records = prepass(files, make("Reading file metadata", "file"))
-                chunks, unread = split(records, settings.chunksize, settings.max_chunks)
+                scans = prepass(files, make("Reading file metadata", "file"))
+                chunks, unread = split(scans, settings.chunksize, settings.max_chunks)
                 output = process(chunks, processor, make("Processing", "chunk"))
                 elapsed = time.perf_counter() - started
         finally:
             OPEN_FILES.close_all()  # those this process kept open (the iterative executor's)
+        records = [scan.record for scan in scans]
         output = processor.postprocess(output)
         check_accounting(output, chunks)
         sources.check_events(
