@@ -2,13 +2,14 @@
 
 Chunking decides speed, never the answer (invariant 1): chunks that end where a file's
 clusters end read each basket once, and give the same histograms as any other chunking.
-A run leaves the process that called it as it found it: ``os.environ``, which
-distributed's nannies write into.
+A run leaves the process that called it as it found it: ``os.environ`` (which
+distributed's nannies write into) and the garbage collector.
 """
 
 from __future__ import annotations
 
 import contextlib
+import gc
 import io
 import json
 import os
@@ -22,6 +23,7 @@ import pytest
 from opencoffea import generate, run
 from opencoffea.config import Execution
 from opencoffea.datasets.fileset import InputFile
+from opencoffea.events import describe, events_from, open_file
 from opencoffea.execution.chunking import edges, split
 from opencoffea.execution.executors import executors
 from opencoffea.execution.prepass import prepass
@@ -103,6 +105,29 @@ def test_chunks_on_clusters_give_the_histograms_of_any_other_chunking(clustered,
         assert_same_histograms(whole.raw, other.raw)
         assert other.cutflows == whole.cutflows
         assert other.inputs == whole.inputs
+
+
+def test_chunks_of_one_file_share_its_structure_but_not_their_metadata(nanoaod):
+    path = str(nanoaod("nano_dy.root"))
+    with open_file(path) as file:
+        info = describe(file, path)
+        first = events_from(file, info, entry_stop=20, metadata={"dataset": "DY"})
+        second = events_from(file, info, entry_start=20, metadata={"dataset": "DY"})
+        assert first.fields == second.fields
+        assert first.Muon.fields == second.Muon.fields
+        assert (first.metadata["entrystart"], second.metadata["entrystart"]) == (0, 20)
+        assert first.metadata["entrystop"] == second.metadata["entrystart"]
+        assert len(first) + len(second) == info.num_entries
+
+
+def test_an_iterative_run_leaves_the_garbage_collector_as_it_was(tmp_path):
+    config = config_of(
+        tmp_path,
+        datasets={"D": {"generate": {"process": "dimuon_data", "events": 500}, "kind": "data"}},
+    )
+    frozen = gc.get_freeze_count()
+    run(config, executor="iterative", status=False)
+    assert gc.get_freeze_count() == frozen
 
 
 # A dask run in a process of its own, so that a cluster that hangs is killed, not the tests.

@@ -17,6 +17,7 @@ Example (coffea draws its progress bar whatever ``status``; the run silences it 
 from __future__ import annotations
 
 import contextlib
+import gc
 import importlib
 import os
 import time
@@ -53,7 +54,8 @@ def executors(settings: Execution, status: bool) -> Iterator[Callable[[str, str]
     before, whatever the executor.
     """
     if settings.executor == "iterative":
-        yield lambda desc, unit: IterativeExecutor(status=status, desc=desc, unit=unit)
+        with _set_up_kept_from_collector():
+            yield lambda desc, unit: IterativeExecutor(status=status, desc=desc, unit=unit)
     elif settings.executor == "futures":
         # One pool for the pre-pass and the event loop: each executor call would start its own.
         with loky.ProcessPoolExecutor(max_workers=settings.workers) as pool:
@@ -66,6 +68,23 @@ def executors(settings: Execution, status: bool) -> Iterator[Callable[[str, str]
             yield lambda desc, unit: DaskExecutor(
                 client=client, status=status, desc=desc, unit=unit, retries=0
             )
+
+
+@contextlib.contextmanager
+def _set_up_kept_from_collector() -> Iterator[None]:
+    """Leave the objects that exist now out of the garbage collector's full passes.
+
+    A process that has imported opencoffea holds millions of objects (coffea, numba,
+    scipy, pydantic), and each full pass of Python's cyclic collector walks them all:
+    150 ms, every few chunks. They live as long as the run (modules, the processor), so
+    they are frozen while chunks run in this process, and the passes walk only what the
+    chunks make. A worker of ours freezes them once, in :func:`_warm`.
+    """
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def _start_pool(pool: Any, workers: int) -> None:
@@ -81,8 +100,13 @@ def _start_pool(pool: Any, workers: int) -> None:
 
 
 def _warm(pause: float = 0.0) -> int:
-    """Import what a chunk needs (once a process), pause, and tell the process's id."""
+    """Import what a chunk needs (once a process), pause, and tell the process's id.
+
+    What the imports made lives as long as the worker, and is frozen out of the garbage
+    collector's full passes (see :func:`_set_up_kept_from_collector`).
+    """
     importlib.import_module(_CHUNK_MODULE)
+    gc.freeze()
     time.sleep(pause)
     return os.getpid()
 
