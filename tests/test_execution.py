@@ -133,6 +133,7 @@ def test_an_iterative_run_leaves_the_garbage_collector_as_it_was(tmp_path):
 # A dask run in a process of its own, so that a cluster that hangs is killed, not the tests.
 DASK_RUN = """
 import json, os, sys
+import dask
 from opencoffea import load_config, run
 from opencoffea.config import Execution
 from opencoffea.execution.executors import executors
@@ -143,11 +144,13 @@ after_run = dict(os.environ)
 with executors(Execution(executor="dask", workers=1), status=False) as make:
     client = make("workers' environment", "worker").client
     workers = client.run(lambda: os.environ.get("MALLOC_TRIM_THRESHOLD_"))
+    profiling = client.run(lambda: dask.config.get("distributed.worker.profile.enabled"))
 print(json.dumps({
     "events": result.events_processed,
     "changed": sorted(k for k in set(before) | set(after_run) if before.get(k) != after_run.get(k)),
     "same_afterwards": dict(os.environ) == before,
     "workers_malloc_trim": list(workers.values()),
+    "workers_profiling": list(profiling.values()),
 }))
 """
 
@@ -174,5 +177,7 @@ def test_a_dask_run_leaves_the_driver_environment_as_it_was(tmp_path):
     assert report["events"] == 2000
     assert report["changed"] == []
     assert report["same_afterwards"]
-    # the workers keep glibc's own malloc settings, as a process of the iterative executor
+    # the workers keep glibc's own malloc settings, as a process of the iterative executor,
+    # and do not sample their own stacks for a dashboard there is not
     assert report["workers_malloc_trim"] == [None]
+    assert report["workers_profiling"] == [False]
