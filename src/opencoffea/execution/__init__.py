@@ -9,8 +9,8 @@ progress bars and their tree reduction). The chunk function is ours rather than 
 - a chunk that fails becomes a failure *record* (file, entries, error) in the output,
   so events read + events in failed chunks = events in the input, always, where
   ``Runner`` can only raise or skip with a warning;
-- the pre-pass that learns the entries of each file also reads its normalisation sums
-  and NanoAOD flavour, in the same single opening of the file.
+- the pre-pass that learns the entries of each file also reads its normalisation sums,
+  NanoAOD flavour and clusters (where chunks should end), in the same single opening.
 
 One module a step: :mod:`.executors` (coffea's, configured), :mod:`.prepass`,
 :mod:`.chunking`, :mod:`.processing` (the chunk function, accounting) and :mod:`.premade`
@@ -83,34 +83,37 @@ def run(
     output = Output(histograms=book(config.histograms))
     corrections: list[dict[str, Any]] = []
     sources = Sources(config, server, refresh)
-    started = time.perf_counter()
+    elapsed = 0.0  # reading and processing; starting and stopping workers is set-up
     if with_events:
         processor = load_processor(config)(config, lumimasks=sources.lumimasks(with_events))
         if processor.corrector is not None:
             corrections = processor.corrector.provenance()
         files = [f for name in with_events for f in sources.files(name)]
-        started = time.perf_counter()  # from here: reading and processing, not set-up
         # coffea's executors draw progress bars whatever their ``status``; quiet means quiet.
         quiet = contextlib.nullcontext() if status else contextlib.redirect_stdout(io.StringIO())
         try:
             with quiet, executors(settings, status) as make:
-                records = prepass(files, make("Reading file metadata", "file"))
-                chunks, unread = split(records, settings.chunksize, settings.max_chunks)
+                started = time.perf_counter()
+                scans = prepass(files, make("Reading file metadata", "file"))
+                chunks, unread = split(scans, settings.chunksize, settings.max_chunks)
                 output = process(chunks, processor, make("Processing", "chunk"))
+                elapsed = time.perf_counter() - started
         finally:
             OPEN_FILES.close_all()  # those this process kept open (the iterative executor's)
+        records = [scan.record for scan in scans]
         output = processor.postprocess(output)
         check_accounting(output, chunks)
         sources.check_events(
             {n: sum(r.info.num_entries for r in records if r.dataset == n) for n in with_events}
         )
     premade: dict[str, list[PremadeInput]] = {}
+    started = time.perf_counter()
     for name in config.datasets:
         if name not in with_events:
             read = read_premade(config, name, [f.path for f in sources.files(name)])
             premade[name] = [histogram.input for histogram in read]
             output = output + premade_output(config, name, read)
-    elapsed = time.perf_counter() - started
+    elapsed += time.perf_counter() - started
     return Result.from_run(
         config,
         output,

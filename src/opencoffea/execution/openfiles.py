@@ -34,7 +34,10 @@ class OpenFiles:
         if path in self._files:
             self._files.move_to_end(path)
             return self._files[path]
-        file = self._files[path] = open_file(path)
+        # No array cache: each chunk reads its branches once, and NanoEvents keep what they
+        # read; uproot's cache (100 MB a file by default) would only hold arrays of chunks
+        # that are done, in every worker.
+        file = self._files[path] = open_file(path, array_cache=None)
         while len(self._files) > self.size:
             self._files.popitem(last=False)[1].close()
         return file

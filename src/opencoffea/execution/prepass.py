@@ -1,22 +1,25 @@
 """The pre-pass: every input file opened once, before the event loop.
 
 One opening tells the tree and its entries (for chunking), the NanoAOD flavour (for the
-schema of the file's chunks) and the ``Runs`` sums (for normalisation). On thousands of
-remote files this is a real cost, so it runs on the executor of the event loop, and what
-it learns of a file with a known checksum (a portal file) is cached: a second run of the
-same files opens none of them before the event loop.
+schema of the file's chunks), the ``Runs`` sums (for normalisation) and where the tree's
+clusters start (so that chunks end where baskets end). On thousands of remote files this
+is a real cost, so it runs on the executor of the event loop, and what it learns of a
+file with a known checksum (a portal file) is cached: a second run of the same files
+opens none of them before the event loop.
 
 Example:
-    >>> records = prepass(files, make("Reading file metadata", "file"))  # doctest: +SKIP
-    >>> records[0].info.num_entries, records[0].sums.sumw                 # doctest: +SKIP
+    >>> scans = prepass(files, make("Reading file metadata", "file"))  # doctest: +SKIP
+    >>> scans[0].record.info.num_entries, scans[0].record.sums.sumw     # doctest: +SKIP
     (2500, 1741826.2)
+    >>> scans[0].clusters                                               # doctest: +SKIP
+    (0, 2500)
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,18 +32,37 @@ from ..util import write_atomic
 from .executors import call
 from .openfiles import OPEN_FILES
 
-__all__ = ["prepass"]
+__all__ = ["FileScan", "prepass"]
 
 
-def prepass(files: list[InputFile], executor: Any) -> list[FileRecord]:
+@dataclass(frozen=True)
+class FileScan:
+    """What the pre-pass learned of one file: its record, and where its clusters start.
+
+    ``clusters`` are the entries at which every branch of the events tree starts a new
+    basket (uproot's ``common_entry_offsets``), from 0 to the number of entries: a chunk
+    that ends elsewhere makes two chunks decompress the baskets it cuts.
+
+    Example:
+        >>> info = FileInfo("dy.root", "Events", 2500, "nanoaod", "v9", False, "…")
+        >>> scan = FileScan(FileRecord("DY", info, None), clusters=(0, 1000, 2500))
+        >>> scan.record.info.num_entries, scan.clusters[1]
+        (2500, 1000)
+    """
+
+    record: FileRecord
+    clusters: tuple[int, ...]
+
+
+def prepass(files: list[InputFile], executor: Any) -> list[FileScan]:
     """What each file holds, in input order; every file that cannot be used, in one error."""
-    known = {i: _cached_record(f) for i, f in enumerate(files) if f.checksum}
+    known = {i: _cached_scan(f) for i, f in enumerate(files) if f.checksum}
     indexed = [(i, f) for i, f in enumerate(files) if known.get(i) is None]
     scanned = call(executor, indexed, _scan_file, [])
-    for index, record, _ in scanned:
-        if record is not None and files[index].checksum:
-            _cache_record(files[index], record)
-    scanned += [(i, record, None) for i, record in known.items() if record is not None]
+    for index, scan, _ in scanned:
+        if scan is not None and files[index].checksum:
+            _cache_scan(files[index], scan)
+    scanned += [(i, scan, None) for i, scan in known.items() if scan is not None]
     scanned.sort(key=lambda item: item[0])
     errors = [error for _, _, error in scanned if error is not None]
     if errors:
@@ -52,33 +74,39 @@ def prepass(files: list[InputFile], executor: Any) -> list[FileRecord]:
                 + "\n".join(f"  {path}: {problem}" for path, problem in errors)
             )
         )
-    return [record for _, record, _ in scanned]
+    return [scan for _, scan, _ in scanned]
 
 
-def _record_cache_path(input_file: InputFile) -> Path:
+def _scan_cache_path(input_file: InputFile) -> Path:
     key = hashlib.sha256(f"{input_file.path}\n{input_file.checksum}".encode()).hexdigest()
     return cache_dir("prepass") / f"{key[:32]}.json"
 
 
-def _cached_record(input_file: InputFile) -> FileRecord | None:
+def _cached_scan(input_file: InputFile) -> FileScan | None:
     try:
-        data = json.loads(_record_cache_path(input_file).read_text())
-        return FileRecord(
+        data = json.loads(_scan_cache_path(input_file).read_text())
+        record = FileRecord(
             input_file.dataset,
             FileInfo(**data["info"]),
             RunSums(**data["sums"]) if data["sums"] else None,
         )
+        return FileScan(record, tuple(data["clusters"]))
     except (OSError, ValueError, TypeError, KeyError):
-        return None  # absent or unreadable: scan the file again
+        return None  # absent, unreadable or from before clusters were kept: scan again
 
 
-def _cache_record(input_file: InputFile, record: FileRecord) -> None:
-    data = {"info": asdict(record.info), "sums": asdict(record.sums) if record.sums else None}
-    write_atomic(_record_cache_path(input_file), json.dumps(data))
+def _cache_scan(input_file: InputFile, scan: FileScan) -> None:
+    record = scan.record
+    data = {
+        "info": asdict(record.info),
+        "sums": asdict(record.sums) if record.sums else None,
+        "clusters": list(scan.clusters),
+    }
+    write_atomic(_scan_cache_path(input_file), json.dumps(data))
 
 
-def _scan_file(item: tuple[int, InputFile]) -> list[tuple[int, FileRecord | None, Any]]:
-    """(index, record, None) for a usable file, (index, None, (path, problem)) for another.
+def _scan_file(item: tuple[int, InputFile]) -> list[tuple[int, FileScan | None, Any]]:
+    """(index, scan, None) for a usable file, (index, None, (path, problem)) for another.
 
     Errors travel back as values: no executor prints a traceback for a user's bad file.
     """
@@ -87,8 +115,9 @@ def _scan_file(item: tuple[int, InputFile]) -> list[tuple[int, FileRecord | None
         # kept open: the chunks of this file that this process gets will need it again
         file = OPEN_FILES.get(input_file.path)
         info = describe(file, input_file.path, input_file.treename)
-        sums = read_run_sums(file)
-        return [(index, FileRecord(input_file.dataset, info, sums), None)]
+        clusters = tuple(int(entry) for entry in file[info.treename].common_entry_offsets())
+        record = FileRecord(input_file.dataset, info, read_run_sums(file))
+        return [(index, FileScan(record, clusters), None)]
     except InputFileError as err:
         OPEN_FILES.discard(input_file.path)
         return [(index, None, (err.path, err.problem + (f" ({err.hint})" if err.hint else "")))]
