@@ -27,7 +27,6 @@ import argparse
 import hashlib
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -79,20 +78,22 @@ def digest(histograms: dict[str, Any]) -> str:
 
 def measure_one(args: argparse.Namespace) -> None:
     """Child process: one run of one configuration, printed as JSON."""
-    import opencoffea  # noqa: F401 - imported before the clock: start-up is not scaling
-    from opencoffea import load_config, run
+    from peak_memory import PeakMemory
+
+    from opencoffea import load_config, run  # loaded before the clock: start-up is not scaling
 
     environment = dict(os.environ)
     config = load_config(args.config)
-    start = time.perf_counter()
-    result = run(
-        config,
-        executor=args.executor,
-        workers=args.workers,
-        chunksize=args.chunksize,
-        status=False,
-    )
-    wall = time.perf_counter() - start
+    with PeakMemory() as peak:
+        start = time.perf_counter()
+        result = run(
+            config,
+            executor=args.executor,
+            workers=args.workers,
+            chunksize=args.chunksize,
+            status=False,
+        )
+        wall = time.perf_counter() - start
     assert result.complete
     print(
         json.dumps(
@@ -103,8 +104,8 @@ def measure_one(args: argparse.Namespace) -> None:
                 "chunks": result.execution.chunks,
                 "digest": digest(result.raw),
                 "environ_kept": dict(os.environ) == environment,
-                "rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-                "workers_rss_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+                "rss_mib": peak.own_mib,
+                "workers_rss_mib": peak.children_mib,
             }
         )
     )
@@ -118,7 +119,7 @@ def sample_of(args: argparse.Namespace) -> Path:
     from opencoffea.datasets.fileset import generated_files
 
     wanted = GeneratedSample(process="zz4l", events=args.events, seed=1, format="outreach")
-    print(f"generating {args.events:,} events once into the cache (minutes)…", flush=True)
+    print(f"{args.events:,} events (generated once into the cache: minutes)…", flush=True)
     return generated_files(wanted, "mc")[0]
 
 
@@ -174,8 +175,8 @@ def report(runs: dict[tuple[str, int], list[dict[str, Any]]], before: Any, after
         print(
             f"{executor + f' ×{workers}':20s} {r['events'] / r['processing']:>10,.0f} "
             f"{r['processing']:>9.2f} s {r['wall'] - r['processing']:>5.2f} s "
-            f"{r['wall']:>5.2f} s {r['rss_kb'] / 1024:>7.0f} MiB "
-            + (f"{r['workers_rss_kb'] / 1024:>7.0f} MiB" if executor != "iterative" else "")
+            f"{r['wall']:>5.2f} s {r['rss_mib']:>7.0f} MiB "
+            + (f"{r['workers_rss_mib']:>7.0f} MiB" if executor != "iterative" else "")
         )
     startup = (best[("dask", 2)]["wall"] - best[("dask", 2)]["processing"]) - (
         best[("iterative", 1)]["wall"] - best[("iterative", 1)]["processing"]
