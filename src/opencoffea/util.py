@@ -16,7 +16,15 @@ import uuid
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-__all__ = ["NOMINAL", "atomic_path", "did_you_mean", "either", "sha256_of", "write_atomic"]
+__all__ = [
+    "NOMINAL",
+    "atomic_path",
+    "choices",
+    "did_you_mean",
+    "either",
+    "sha256_of",
+    "write_atomic",
+]
 
 NOMINAL = "nominal"
 """The name of the unvaried result on every ``systematic`` axis and in every variation map."""
@@ -46,6 +54,19 @@ def did_you_mean(word: str, options: Iterable[str], *, n: int = 1, cutoff: float
 
     close = difflib.get_close_matches(str(word), [str(o) for o in options], n=n, cutoff=cutoff)
     return f" (did you mean {either(repr(c) for c in close)}?)" if close else ""
+
+
+def choices(word: str, options: Iterable[str], label: str) -> str:
+    """What an "unknown name" message ends with: the closest option, then every option.
+
+    Example:
+        >>> "no plot 'm4k'" + choices("m4k", ["m4l", "mZ1"], "plots")
+        "no plot 'm4k' (did you mean 'm4l'?); plots: m4l, mZ1"
+        >>> choices("x", [], "plots")
+        '; plots: none'
+    """
+    options = [str(o) for o in options]
+    return f"{did_you_mean(word, options)}; {label}: {', '.join(options) or 'none'}"
 
 
 @contextlib.contextmanager

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from ..eras import Era, load_manifest
 from ..errors import OpenCoffeaError
 from ..jetkeys import JetKeys
-from ..util import did_you_mean
+from ..util import choices, did_you_mean
 from .corrections import (
     SYSTEMATICS,
     Corrections,
@@ -311,8 +311,7 @@ def _check_scale_factor(
             (
                 (*where, "working_point"),
                 f"{factor.working_point!r} is not a working point of era {era_name}"
-                + did_you_mean(factor.working_point, use.working_points)
-                + f"; working points: {', '.join(use.working_points)}",
+                + choices(factor.working_point, use.working_points, "working points"),
             )
         ]
     return []

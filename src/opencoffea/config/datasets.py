@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from ..util import did_you_mean
+from ..util import choices
 from .base import ConfigModel
 
 __all__ = ["Dataset", "GeneratedSample", "PortalRef"]
@@ -60,9 +60,7 @@ class GeneratedSample(ConfigModel):
 
         if process not in PROCESSES:
             raise ValueError(
-                f"unknown process {process!r}"
-                + did_you_mean(process, PROCESSES)
-                + f"; allowed: {', '.join(PROCESSES)}"
+                f"unknown process {process!r}" + choices(process, PROCESSES, "allowed")
             )
         return process
 

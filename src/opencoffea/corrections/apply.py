@@ -54,7 +54,7 @@ from ..eras import Era, load_manifest
 from ..errors import CorrectionError
 from ..events import NanoEvents
 from ..jetkeys import JetKeys
-from ..util import NOMINAL, did_you_mean, sha256_of
+from ..util import NOMINAL, choices, sha256_of
 from .egamma import egamma_energy
 from .egamma_objects import EnergyCorrection
 from .egamma_sf import electron_weight, photon_weight
@@ -280,8 +280,7 @@ class Corrector:
         if spec is None:
             raise CorrectionError(
                 f"no scale factor {name!r} in corrections.scale_factors"
-                + did_you_mean(name, self.scale_factors)
-                + f"; declared: {', '.join(self.scale_factors) or 'none'}"
+                + choices(name, self.scale_factors, "declared")
             )
         if spec.object == "muon":
             weight = muon_weight(objects, spec.payload, spec.key, year=spec.year, name=name)

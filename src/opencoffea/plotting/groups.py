@@ -22,7 +22,7 @@ import numpy as np
 from ..config import AnalysisConfig, Plot
 from ..errors import PlotError
 from ..results import Result
-from ..util import NOMINAL, did_you_mean
+from ..util import NOMINAL, choices
 
 __all__ = [
     "GroupHistogram",
@@ -186,8 +186,7 @@ def reduce_histogram(
     if h is None:
         raise PlotError(
             f"the result has no histogram {histogram!r}"
-            + did_you_mean(histogram, result.histograms)
-            + f"; histograms: {', '.join(result.histograms) or 'none'}"
+            + choices(histogram, result.histograms, "histograms")
         )
     if NOMINAL not in list(h.axes["systematic"]):
         raise PlotError(f"histogram {histogram!r} has no {NOMINAL!r} variation in this result")
@@ -206,14 +205,12 @@ def reduce_histogram(
         if name not in categories:
             raise PlotError(
                 f"histogram {histogram!r} has no category axis {name!r} to select"
-                + did_you_mean(name, categories)
-                + f"; category axes: {', '.join(categories) or 'none'}"
+                + choices(name, categories, "category axes")
             )
         if value not in categories[name]:
             raise PlotError(
                 f"axis {name!r} of histogram {histogram!r} has no category {value!r}"
-                + did_you_mean(value, categories[name])
-                + f"; categories: {', '.join(categories[name])}"
+                + choices(value, categories[name], "categories")
             )
     index: dict[int | str, Any] = {"systematic": hist.loc(NOMINAL)}
     summed = [name for name in categories if name not in select]
@@ -263,8 +260,7 @@ def check_groups(groups: Iterable[str], members: dict[str, list[str]]) -> None:
         if group not in members:
             raise PlotError(
                 f"no dataset of the result is in group {group!r}"
-                + did_you_mean(group, members)
-                + f"; groups: {', '.join(members)}"
+                + choices(group, members, "groups")
             )
 
 

@@ -17,7 +17,7 @@ import numpy as np
 from ..config import AnalysisConfig, Plot
 from ..errors import PlotError
 from ..results import Result
-from ..util import NOMINAL, did_you_mean
+from ..util import NOMINAL, choices
 from .colours import plot_colours
 from .groups import GroupHistogram, group_histograms, plot_roles, reduce_histogram
 
@@ -44,11 +44,7 @@ def plot_numbers(result: Result, name: str, config: AnalysisConfig | None = None
 
 def _plot_named(config: AnalysisConfig, name: str) -> Plot:
     if name not in config.plots:
-        raise PlotError(
-            f"no plot {name!r}"
-            + did_you_mean(name, config.plots)
-            + f"; plots: {', '.join(config.plots) or 'none'}"
-        )
+        raise PlotError(f"no plot {name!r}" + choices(name, config.plots, "plots"))
     return config.plots[name]
 
 

@@ -31,7 +31,7 @@ from rich.table import Table
 from ..config import AnalysisConfig
 from ..errors import PlotError
 from ..results import Result
-from ..util import did_you_mean
+from ..util import choices
 from .groups import group_histograms, group_members, plot_roles
 
 __all__ = ["COMBINED", "Comparison", "Yield", "YieldTable", "render_yields", "yields"]
@@ -254,16 +254,13 @@ def _compare(
     for group, row in reference.items():
         if group not in cells:
             raise PlotError(
-                f"yields.reference: no group {group!r}"
-                + did_you_mean(group, cells)
-                + f"; groups: {', '.join(cells)}"
+                f"yields.reference: no group {group!r}" + choices(group, cells, "groups")
             )
         for column, given in row.items():
             if column not in columns:
                 raise PlotError(
                     f"yields.reference.{group}: no column {column!r}"
-                    + did_you_mean(column, columns)
-                    + f"; columns: {', '.join(columns)}"
+                    + choices(column, columns, "columns")
                 )
             value, error = given if isinstance(given, tuple) else (given, 0.0)
             comparisons.append(Comparison(group, column, cells[group][column], value, error))
