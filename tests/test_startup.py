@@ -105,3 +105,11 @@ def test_commands_load_only_what_they_use(arguments, nanoaod):
     path = str(nanoaod("nano_dy.root"))
     loaded = loaded_after(command(*(a.format(nano_dy=path) for a in arguments)))
     assert not {name for name in HEAVY if name in loaded} - {"numba"}  # coffea's own needs it
+
+
+def test_reading_a_result_back_does_not_import_coffea():
+    """A result's records name their files by :class:`opencoffea.events.FileInfo`, which
+    comes with uproot alone: ``plot`` and ``yields`` never make events."""
+    loaded = loaded_after("from opencoffea.results import load_result")
+    assert "opencoffea.results.records" in loaded
+    assert not {name for name in loaded if name.split(".")[0] in ("coffea", "numba", "vector")}
