@@ -113,3 +113,13 @@ def test_reading_a_result_back_does_not_import_coffea():
     loaded = loaded_after("from opencoffea.results import load_result")
     assert "opencoffea.results.records" in loaded
     assert not {name for name in loaded if name.split(".")[0] in ("coffea", "numba", "vector")}
+
+
+@pytest.mark.parametrize("collection", [(), ("Muon",)], ids=["file", "collection"])
+def test_inspect_reads_the_file_with_uproot_alone(nanoaod, collection):
+    """Listing a file's trees and branches takes uproot; coffea, whose NanoEvents take 0.2 to
+    0.4 s to import, is for making events, which ``inspect`` never does."""
+    loaded = loaded_after(command("inspect", str(nanoaod("nano_tt_v15.root")), *collection))
+    assert {"uproot", "opencoffea.inspection", "opencoffea.events"} <= loaded
+    assert not {name for name in loaded if name.split(".")[0] in ("coffea", "numba")}
+    assert "opencoffea.schemas" not in loaded
