@@ -107,6 +107,19 @@ def test_commands_load_only_what_they_use(arguments, nanoaod):
     assert not {name for name in HEAVY if name in loaded} - {"numba"}  # coffea's own needs it
 
 
+def test_reading_a_yaml_file_does_not_import_the_generator():
+    """A ``generate:`` dataset is checked against the names of the processes alone; the
+    generator (vector, awkward: 0.3 to 0.4 s) is imported when a sample is written."""
+    loaded = loaded_after(
+        """
+        from opencoffea import load_config
+        assert load_config("configs/higgs4l_demo.yaml").datasets["ZZTo4L"].generate
+        """
+    )
+    assert "opencoffea.samples.processes" in loaded
+    assert not {"vector", "awkward", "opencoffea.samples.writing"} & loaded
+
+
 def test_reading_a_result_back_does_not_import_coffea():
     """A result's records name their files by :class:`opencoffea.events.FileInfo`, which
     comes with uproot alone: ``plot`` and ``yields`` never make events."""
