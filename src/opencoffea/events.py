@@ -26,7 +26,6 @@ Example:
 from __future__ import annotations
 
 import asyncio
-import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -50,7 +49,6 @@ __all__ = [
     "events_from",
     "open_file",
     "read_errors_as_input_errors",
-    "read_tree",
     "schema_for",
 ]
 
@@ -238,7 +236,7 @@ def describe(file: uproot.ReadOnlyDirectory, path: str, treename: str | None = N
     """
     with read_errors_as_input_errors(path):
         name = _events_tree_name(file, path, treename)
-        tree = read_tree(file, name)
+        tree = file[name]
         branches = frozenset(tree.keys())
         _check_event_ids(branches, name, path)
         flavour = flavour_of(name, branches)
@@ -252,29 +250,6 @@ def describe(file: uproot.ReadOnlyDirectory, path: str, treename: str | None = N
             is_data=is_data(branches),
             uuid=str(file.file.uuid),
         )
-
-
-def read_tree(file: uproot.ReadOnlyDirectory, name: str) -> Any:
-    """``file[name]``, its metadata read with Python's cyclic garbage collector paused.
-
-    The metadata of a NanoAOD tree is some 150,000 Python objects (a model of every branch
-    and leaf, 2,656 of each in a v15 file), all alive as long as the file is open. Made
-    with the collector on, they set off its passes again and again, each walking those
-    already made and freeing none: a sixth of the time uproot takes to read them. A tree
-    read before comes from the file's own cache of objects.
-
-    Example:
-        >>> with open_file(nano_dy) as file:
-        ...     read_tree(file, "Events").num_entries, read_tree(file, "Events") is file["Events"]
-        (40, True)
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        return file[name]
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _events_tree_name(file: uproot.ReadOnlyDirectory, path: str, treename: str | None) -> str:
@@ -369,7 +344,7 @@ def events_from(
         )
     # What NanoEventsFactory.from_root does in virtual mode, but with the schema of the
     # tree taken from a per-process cache (see tree_schema): the rest is coffea's own.
-    tree = read_tree(file, info.treename)  # read by describe, unless the file was opened again
+    tree = file[info.treename]
     uuid = str(tree.file.uuid)
     mapping = UprootSourceMapping(
         TrivialUprootOpener({uuid: tree.file.file_path}, {}),
