@@ -142,7 +142,7 @@ class PortalError(OpenCoffeaError):
 
 
 class ResultError(OpenCoffeaError):
-    """A result directory that cannot be read back: which file, and what is wrong with it.
+    """A result directory that cannot be written or read back: which, and what is wrong.
 
     Example:
         >>> ResultError("results/x/manifest.json: not JSON").stops_run

@@ -25,6 +25,7 @@ from rich.table import Table
 from .terminal import EXIT_FAILED_CHUNKS, EXIT_INCOMPLETE, console, table_console
 
 if TYPE_CHECKING:  # the library is imported by each command, when it runs
+    from ..config import AnalysisConfig
     from ..results import Result
 
 __all__ = ["add_commands"]
@@ -88,10 +89,24 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     from ..config import load_config
+    from ..results import RunLock
+
+    config = load_config(args.config)
+    # Before any processing: an output that cannot be written, or that another run is
+    # writing, is an error now, not after an hour. The lock is held until the result is in.
+    with RunLock(args.output or config.output_dir()) as lock:
+        if lock.replaced is not None:
+            console.print(
+                f"[yellow]warning:[/] took over the lock of a run that died ({lock.replaced})",
+                soft_wrap=True,
+            )
+        return _run_locked(args, config)
+
+
+def _run_locked(args: argparse.Namespace, config: AnalysisConfig) -> int:
     from ..execution import run
     from ..results import write_result
 
-    config = load_config(args.config)
     result = run(
         config,
         executor=args.executor,

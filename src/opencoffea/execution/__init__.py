@@ -95,6 +95,9 @@ def run(
             with quiet, executors(settings, status) as make:
                 started = time.perf_counter()
                 scans = prepass(files, make("Reading file metadata", "file"))
+                sources.check_kinds(
+                    (s.record.dataset, s.record.info.path, s.record.info.is_data) for s in scans
+                )
                 chunks, unread = split(scans, settings.chunksize, settings.max_chunks)
                 output = process(chunks, processor, make("Processing", "chunk"))
                 elapsed = time.perf_counter() - started
