@@ -4,7 +4,7 @@ The job scripts need no batch system, only dask-jobqueue: each is checked for th
 scheduler reads. The end-to-end tests stand a small Slurm in for a real one (``sbatch`` and
 ``scancel`` on PATH, which run the job script on this machine): the workers that the script
 starts join the scheduler over 127.0.0.1, with the framework loaded and the settings of a
-local worker, and end with the cluster.
+local worker, run an analysis to the histograms of one process, and end with the run.
 """
 
 from __future__ import annotations
@@ -25,11 +25,14 @@ from pathlib import Path
 
 import pytest
 
+from opencoffea import load_result, run
 from opencoffea.cli import main
-from opencoffea.config import ClusterSpec, load_config
+from opencoffea.config import ClusterSpec, Execution, load_config
 from opencoffea.config.cluster import OPTIONS
 from opencoffea.errors import ConfigError
 from opencoffea.execution.clusters import cluster_client, job_script, local_cluster
+
+from .helpers import assert_same_histograms, write_analysis
 
 jobqueue = pytest.importorskip("dask_jobqueue")
 
@@ -430,6 +433,32 @@ def test_batch_workers_join_with_the_framework_loaded_and_are_cancelled_after(sl
         }
     ]
     assert len(_jobs(slurm)) == 1
+    assert _gone(_jobs(slurm), timeout=30)
+
+
+@pytest.mark.slow
+def test_a_run_on_batch_workers_gives_the_histograms_of_one_process(slurm, tmp_path, capsys):
+    cluster = {"type": "slurm", "cores": 2, "memory": "2GB", "jobs": 1, **LOOPBACK}
+    path = write_analysis(
+        tmp_path,
+        datasets={
+            "DY": {
+                "generate": {"process": "dy_mumu", "events": 4000, "seed": 5},
+                "kind": "mc",
+                "xsec": 6077.22,
+            }
+        },
+        execution={"executor": "dask", "chunksize": 1000, "cluster": cluster},
+    )
+    assert main(["run", str(path), "--quiet", "--output", str(tmp_path / "out")]) == 0
+    assert "slurm cluster of 1 job(s) (2 cores, 2GB each)" in capsys.readouterr().err
+    batch = load_result(tmp_path / "out")
+    assert batch.execution.settings.cluster == ClusterSpec(**cluster)
+    reference = load_config(path)
+    reference.execution = Execution(executor="iterative")  # the file's, without its cluster
+    one_process = run(reference, status=False)
+    assert_same_histograms(one_process.raw, batch.raw)
+    assert batch.events_processed == one_process.events_processed == 4000
     assert _gone(_jobs(slurm), timeout=30)
 
 
