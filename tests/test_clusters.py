@@ -322,6 +322,23 @@ def test_a_cluster_is_for_the_dask_executor_alone(tmp_path, execution, expected)
         load_config(path)
 
 
+def test_the_examples_of_the_readme_make_job_scripts(tmp_path, monkeypatch):
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    section = readme.split("### On a batch system", 1)[1].split("\n### ", 1)[0]
+    examples = re.findall(r"```yaml\n(.*?)```", section, re.DOTALL)
+    assert len(examples) == 2
+    monkeypatch.chdir(tmp_path)  # where a log_directory of theirs is made
+    scripts = []
+    for example in examples:
+        path = tmp_path / "example.yaml"
+        path.write_text(HEAD.split("execution:")[0] + example)
+        scripts.append(job_script(load_config(path).execution.cluster))
+    htcondor, slurm = scripts
+    assert '+JobFlavour = "workday"' in htcondor and "use_x509userproxy = True" in htcondor
+    assert "--worker-port 10000:10100" in htcondor
+    assert "#SBATCH -p standard" in slurm and "#SBATCH -t 04:00:00" in slurm
+
+
 def test_jobscript_prints_the_script_and_submits_nothing(tmp_path, capsys):
     path = config_file(tmp_path, "{type: lsf, cores: 2, memory: 4GB, jobs: 3, queue: long}")
     assert main(["jobscript", str(path)]) == 0
