@@ -396,7 +396,8 @@ def test_the_command_shows_the_log_on_its_terminal(capsys):
 
 # A Slurm of this machine: sbatch runs the job script at once (from a copy: dask-jobqueue
 # removes its file when sbatch returns), in a process group of its own, whose id is the
-# job's (listed in the file "jobs"); scancel ends that group.
+# job's (listed in the file "jobs"); scancel ends that group as Slurm ends a job: SIGTERM,
+# then SIGKILL to what is left after its KillWait (here 10 s).
 SBATCH = """\
 #!/bin/sh
 copy="$(dirname "$0")/job-$$.sh"
@@ -407,8 +408,8 @@ echo "Submitted batch job $!"
 """
 SCANCEL = """\
 #!/bin/sh
-kill -TERM -- "-$1" 2>/dev/null
-exit 0
+kill -TERM -- "-$1" 2>/dev/null || exit 0
+(sleep 10; kill -KILL -- "-$1" 2>/dev/null) > /dev/null 2>&1 &
 """
 
 # Jobs whose scheduler and workers talk over 127.0.0.1, in this Python.
