@@ -19,6 +19,7 @@ from typing import Literal
 from pydantic import Field, PrivateAttr, model_validator
 
 from .base import ConfigModel, Name
+from .cluster import ClusterSpec
 from .corrections import Corrections
 from .datasets import Dataset
 from .histograms import Histogram
@@ -47,11 +48,24 @@ class Execution(ConfigModel):
     max_chunks: int | None = Field(
         default=None, gt=0, description="Process this many chunks only (a first look)."
     )
+    cluster: ClusterSpec | None = Field(
+        default=None,
+        description="dask workers as batch jobs (dask-jobqueue): the dask executor starts "
+        "them, instead of a local cluster or a ``scheduler``.",
+    )
 
     @model_validator(mode="after")
     def _scheduler_needs_dask(self) -> Execution:
         if self.scheduler is not None and self.executor != "dask":
             raise ValueError("'scheduler' is only used by the dask executor")
+        return self
+
+    @model_validator(mode="after")
+    def _cluster_needs_dask(self) -> Execution:
+        if self.cluster is not None and self.executor != "dask":
+            raise ValueError("'cluster' is only used by the dask executor")
+        if self.cluster is not None and self.scheduler is not None:
+            raise ValueError("give 'cluster' (workers started as jobs) or 'scheduler', not both")
         return self
 
 

@@ -135,7 +135,11 @@ def _dask_client(settings: Execution) -> Iterator[Any]:
         with client:
             yield client
         return
-    with _local_cluster(settings.workers) as client:
+    from .clusters import cluster_client  # it imports this module: imported where used
+
+    with (
+        cluster_client(settings.cluster) if settings.cluster else _local_cluster(settings.workers)
+    ) as client:
         client.run(_warm)
         yield client
 
