@@ -13,7 +13,7 @@ from pydantic import Field, model_validator
 
 from .base import ConfigModel
 
-__all__ = ["LegendLocation", "Plot", "Yields"]
+__all__ = ["LegendLocation", "Plot", "SystBand", "Yields"]
 
 LegendLocation = Literal[
     "best",
@@ -29,6 +29,29 @@ LegendLocation = Literal[
     "center",
 ]
 """Where a legend may go: matplotlib's locations."""
+
+
+class SystBand(ConfigModel):
+    """The uncertainty band of a plot's prediction (:mod:`opencoffea.plotting.band`).
+
+    ``sources`` are the variations of the result's ``systematic`` axis (``jesTotal`` for
+    ``jesTotalUp``/``Down``) and the ``normalisation:`` uncertainties (``lumi``,
+    ``xsec_<group>``) taken into it; ``stat`` says whether the simulation's statistical
+    uncertainty joins them in quadrature (``merge``) or is drawn apart (``separate``).
+
+    Example:
+        >>> SystBand().sources, SystBand(sources=["lumi"], stat="separate").stat
+        ('all', 'separate')
+    """
+
+    sources: Literal["all"] | list[str] = Field(
+        default="all", description="The uncertainties in the band: all, or a list of names."
+    )
+    stat: Literal["merge", "separate"] = Field(
+        default="merge",
+        description="The simulation's statistical uncertainty joins the band (merge) or is "
+        "drawn apart (separate).",
+    )
 
 
 class Plot(ConfigModel):
@@ -92,6 +115,11 @@ class Plot(ConfigModel):
         default=(0.0, 2.0), description="The y range of the ratio panel."
     )
     legend: LegendLocation = Field(default="upper right", description="Where the legend goes.")
+    syst_band: SystBand | None = Field(
+        default_factory=SystBand,
+        description="The uncertainty band of the prediction, drawn when the result has "
+        "variations or ``normalisation:`` declares uncertainties; null: none.",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Plot:

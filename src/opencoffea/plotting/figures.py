@@ -31,6 +31,8 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 from ..config import AnalysisConfig, Plot
 from ..errors import PlotError
 from ..results import Result
+from ..util import choices
+from .band import band_sources
 from .colours import colour, plot_colours
 from .groups import GroupHistogram, check_groups, group_members, plot_roles, reduce_histogram
 from .labels import experiment_label, legend_text, mathtext, ylabel_text
@@ -73,6 +75,15 @@ def check_plots(result: Result, config: AnalysisConfig | None = None) -> None:
             check_groups(plot_roles(plot), members)
         except PlotError as err:
             problems.append(f"plot {name!r}: {err}")
+        else:
+            wanted = plot.syst_band.sources if plot.syst_band is not None else "all"
+            available = band_sources(result, config, plot.histogram or name)
+            problems += [
+                f"plot {name!r}: no uncertainty {source!r} for its band"
+                + choices(source, available, "uncertainties")
+                for source in ([] if wanted == "all" else wanted)
+                if source not in available
+            ]
         for group, value in plot.colors.items():
             if not is_color_like(colour(value)):
                 problems.append(
@@ -151,13 +162,18 @@ def _figure(
     else:
         top, bottom = figure.subplots(), None
     peak, smallest = _draw_main(top, plot, groups, stack, expected, edges, colours)
+    bands = _bands(numbers["band"], expected, expected_var)
+    if numbers["band"] is not None:
+        for low, high, style in bands:
+            _draw_band(top, expected, low, high, edges, 1.0, style)
+        peak = max(peak, float(np.max([high for _, high, _ in bands])))
     _limits(top, plot, edges, peak, smallest)
-    _legend(top, plot, groups)
+    _legend(top, plot, [style["label"] for _, _, style in bands] if numbers["band"] else [])
     _label(top, plot, config)
     top.set_ylabel(mathtext(plot.ylabel or ylabel_text(edges, axis_label)))
     xlabel = mathtext(plot.xlabel or axis_label)
     if bottom is not None and plot.data:
-        _draw_ratio(bottom, plot, groups[plot.data], expected, expected_var, edges)
+        _draw_ratio(bottom, plot, groups[plot.data], expected, bands, edges)
         bottom.set_xlabel(xlabel)
         top.tick_params(labelbottom=False)
     else:
@@ -260,30 +276,66 @@ def _draw_points(
     return low, np.where(filled | empty, high, 0.0)
 
 
+# How each band is drawn: hatched, so that what is under it stays visible.
+_STAT_STYLE = {"label": "Stat. unc.", "edgecolor": "grey", "hatch": "////"}
+_SYST_STYLE = {"label": "Syst. unc.", "edgecolor": "dimgrey", "hatch": "\\\\\\\\"}
+_TOTAL_STYLE = {"label": r"Stat. $\oplus$ syst. unc.", "edgecolor": "dimgrey", "hatch": "////"}
+
+
+def _bands(
+    band: dict[str, Any] | None, expected: np.ndarray, expected_var: np.ndarray
+) -> list[tuple[np.ndarray, np.ndarray, dict[str, str]]]:
+    """(lower edge, upper edge, style) of each band to draw: the plot's uncertainty band (and
+    the statistical one apart, if it says so), or the statistical one alone."""
+    stat = np.sqrt(expected_var)
+    if band is None:
+        return [(expected - stat, expected + stat, _STAT_STYLE)]
+    edges = (np.asarray(band["down"]), np.asarray(band["up"]))
+    if band["stat"] == "merge":
+        return [(*edges, _TOTAL_STYLE)]
+    return [(*edges, _SYST_STYLE), (expected - stat, expected + stat, _STAT_STYLE)]
+
+
+def _draw_band(
+    ax: Any,
+    expected: np.ndarray,
+    low: np.ndarray,
+    high: np.ndarray,
+    edges: np.ndarray,
+    scale: Any,
+    style: dict[str, str],
+) -> None:
+    """A band from ``low`` to ``high`` around ``expected``, all divided by ``scale``."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        centre, low, high = expected / scale, low / scale, high / scale
+    shown = np.isfinite(centre) & np.isfinite(low) & np.isfinite(high)
+    mplhep.histplot(
+        np.where(shown, centre, np.nan),
+        edges,
+        yerr=np.array([np.where(shown, centre - low, 0), np.where(shown, high - centre, 0)]),
+        histtype="band",
+        facecolor="none",
+        linewidth=0,
+        alpha=1,
+        flow=None,
+        ax=ax,
+        **style,
+    )
+
+
 def _draw_ratio(
     ax: Any,
     plot: Plot,
     data: GroupHistogram,
     expected: np.ndarray,
-    expected_var: np.ndarray,
+    bands: list[tuple[np.ndarray, np.ndarray, dict[str, str]]],
     edges: np.ndarray,
 ) -> None:
-    """Data / (stack + signal) with the data's errors, and the simulation's stat. band."""
+    """Data / (stack + signal) with the data's errors, and the bands over the prediction."""
     safe = np.where(expected > 0, expected, np.nan)
     _draw_points(ax, data, expected, edges, safe, None)
-    relative = np.sqrt(expected_var) / safe
-    shown = np.isfinite(relative)
-    ax.stairs(
-        np.where(shown, 1 + np.nan_to_num(relative), np.nan),
-        edges,
-        baseline=np.where(shown, 1 - np.nan_to_num(relative), np.nan),
-        fill=True,
-        facecolor="none",
-        edgecolor="grey",
-        hatch="////",
-        linewidth=0,
-        label="Stat. unc.",
-    )
+    for low, high, style in bands:
+        _draw_band(ax, expected, low, high, edges, safe, style)
     ax.axhline(1, color="black", linewidth=1, linestyle="--")
     ax.set_ylim(*plot.ratio_ylim)
     # few labels, the top one dropped: it would touch the lowest label of the panel above
@@ -314,15 +366,15 @@ def _log_x(ax: Any) -> None:
     ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
 
 
-def _legend(ax: Any, plot: Plot, groups: dict[str, GroupHistogram]) -> None:
-    """Data first, then the signals, then the stack from its top down (as it is seen)."""
+def _legend(ax: Any, plot: Plot, bands: list[str]) -> None:
+    """Data first, then the signals, the stack from its top down (as it is seen), the bands."""
     handles = dict(zip(*reversed(ax.get_legend_handles_labels()), strict=True))
     order = [
         *([plot.data] if plot.data else []),
         *plot.signal,
         *reversed(plot.stack),
     ]
-    labels = [legend_text(plot, g) for g in order]
+    labels = [legend_text(plot, g) for g in order] + bands
     ax.legend(
         [handles[label] for label in labels if label in handles],
         [label for label in labels if label in handles],
