@@ -27,6 +27,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("results", ("results",)),
     ("execution", ("execution",)),
     ("plots", ("plotting",)),
+    ("inference", ("inference",)),
     ("interfaces", ("cli", "__init__")),
 )
 MAX_LINES = 450

@@ -126,7 +126,8 @@ class Inference(ConfigModel):
     )
     range: tuple[float, float] | None = Field(
         default=None,
-        description="The range of the observable fitted, on bin edges (default: all bins).",
+        description="The range of the observable fitted: the bins whose centre is inside it "
+        "(default: all bins).",
     )
     processes: dict[str, str] = Field(
         default_factory=dict,

@@ -12,7 +12,11 @@ A plot of the YAML file names a histogram and the plot groups drawn from it:
 - ``select: {channel: 4mu}`` picks one value of a category axis; category axes not
   selected are summed over their declared categories (the combined channels);
 - ``ratio: true`` adds a panel with data / (stack + signal), the data's Poisson errors and
-  the simulation's statistical uncertainty (√Σw²) as a hatched band.
+  the band over the prediction (the simulation's statistical uncertainty √Σw² alone where
+  the plot has no systematic band);
+- ``syst_band: {sources: all | [...], stat: merge | separate}``: the uncertainty band of the
+  prediction (stack + signal), drawn when the result has variations or ``normalisation:``
+  declares uncertainties (:mod:`~opencoffea.plotting.band`); ``syst_band: null`` draws none.
 
 The numbers are the normalised histograms of the result, nominal variation, in-range bins:
 underflow and overflow are neither drawn nor counted in a yield (so a yield is what the
@@ -31,6 +35,8 @@ The modules, in the order the numbers flow:
 
 - :mod:`~opencoffea.plotting.colours`: ROOT colour names, the default palettes;
 - :mod:`~opencoffea.plotting.groups`: a histogram reduced to the groups of a plot;
+- :mod:`~opencoffea.plotting.variations`: the groups at each shift of each source;
+- :mod:`~opencoffea.plotting.band`: the uncertainty band (numpy);
 - :mod:`~opencoffea.plotting.numbers`: a plot's numbers, its JSON;
 - :mod:`~opencoffea.plotting.labels`: the text of a figure;
 - :mod:`~opencoffea.plotting.figures`: drawing and saving (the only one with matplotlib);
@@ -54,7 +60,7 @@ from .numbers import plot_numbers
 from .tables import COMBINED, Comparison, Yield, YieldTable, render_yields, yields
 
 if TYPE_CHECKING:
-    from .figures import check_plots, plot_result
+    from .figures import check_plots, plot_pulls, plot_result
 
 __all__ = [
     "COMBINED",
@@ -68,6 +74,7 @@ __all__ = [
     "group_histograms",
     "group_members",
     "plot_numbers",
+    "plot_pulls",
     "plot_result",
     "render_yields",
     "yields",
@@ -75,7 +82,7 @@ __all__ = [
 
 # matplotlib and mplhep take most of a second to import: the figures' names are loaded when
 # first asked for, so that the numbers and `opencoffea yields` do not pay for them.
-_FIGURES = ("check_plots", "plot_result")
+_FIGURES = ("check_plots", "plot_pulls", "plot_result")
 
 
 def __getattr__(name: str) -> Any:

@@ -94,6 +94,7 @@ class Band:
         return {
             "sources": list(self.sources),
             "stat": self.stat_mode,
+            "values": self.nominal.tolist(),
             "down": self.down.tolist(),
             "up": self.up.tolist(),
             "syst_down": self.syst_down.tolist(),

@@ -1,6 +1,7 @@
 """CMS-style figures of a result (matplotlib + mplhep): stack, signals, data points with
-Garwood intervals, the ratio panel, labels and legend; each saved as PNG and PDF beside the
-JSON of exactly what it shows.
+Garwood intervals, the uncertainty band, the ratio panel, labels and legend; each saved as PNG
+and PDF beside the JSON of exactly what it shows. Also the pulls of a fit's nuisance
+parameters (:func:`plot_pulls`, drawn for :mod:`opencoffea.inference.fit`).
 
 Every mistake in the plots is found by :func:`check_plots` before any figure is drawn.
 
@@ -38,7 +39,7 @@ from .groups import GroupHistogram, check_groups, group_members, plot_roles, red
 from .labels import experiment_label, legend_text, mathtext, ylabel_text
 from .numbers import numbers_from_groups, plot_groups, stack_total
 
-__all__ = ["check_plots", "plot_result"]
+__all__ = ["check_plots", "plot_pulls", "plot_result"]
 
 # Where the tallest thing drawn sits, as a fraction of the frame's height: the rest is left
 # to the legend (top right) and the experiment label (top left, inside the frame).
@@ -123,15 +124,50 @@ def plot_result(
         numbers = numbers_from_groups(result, config, name, plot, groups)
         # Drawing and saving inside the style: fonts are looked up when text is rendered.
         with matplotlib.rc_context(mplhep.style.CMS):
-            figure = _figure(plot, groups, numbers, config)
-            for suffix in ("png", "pdf"):
-                path = directory / f"{name}.{suffix}"
-                # no creation date in the PDF: the same result gives the same file
-                metadata = {"CreationDate": None} if suffix == "pdf" else None
-                figure.savefig(path, dpi=100, metadata=metadata)
-                written.append(path)
+            written += _save(_figure(plot, groups, numbers, config), directory / name)
         path = directory / f"{name}.json"
         path.write_text(json.dumps(numbers, indent=1, ensure_ascii=False) + "\n")
+        written.append(path)
+    return written
+
+
+def plot_pulls(pulls: dict[str, tuple[float, float]], stem: Path, title: str = "") -> list[Path]:
+    """The nuisance parameters after a fit, ``{name: (θ̂, σ)}`` in units of their prior width,
+    against the ±1σ and ±2σ of the prior: ``<stem>.png`` and ``<stem>.pdf``.
+
+    Example:
+        >>> import tempfile
+        >>> paths = plot_pulls({"lumi": (0.2, 0.9), "xsec_ZZ": (-0.5, 0.8)},
+        ...                    Path(tempfile.mkdtemp()) / "pulls")
+        >>> [p.name for p in paths]
+        ['pulls.png', 'pulls.pdf']
+    """
+    names = list(pulls)
+    with matplotlib.rc_context(mplhep.style.CMS):
+        figure = Figure(figsize=(9, 2.5 + 0.6 * max(len(names), 1)), layout="constrained")
+        FigureCanvasAgg(figure)
+        ax = figure.subplots()
+        ax.axvspan(-2, 2, color="#ffff99", label="±2σ")
+        ax.axvspan(-1, 1, color="#99ff99", label="±1σ")
+        ax.axvline(0, color="black", linestyle="--", linewidth=1)
+        values, errors = [v for v, _ in pulls.values()], [e for _, e in pulls.values()]
+        ax.errorbar(values, np.arange(len(names)), xerr=errors, fmt="o", color="black")
+        ax.set_yticks(np.arange(len(names)), [mathtext(n) for n in names])
+        ax.set_ylim(len(names) - 0.5, -0.5)  # the first at the top
+        ax.set_xlim(-3, 3)
+        ax.set_xlabel(r"$\hat{\theta}$ (prior: 0 ± 1)")
+        ax.set_title(mathtext(title), loc="left", fontsize="medium")
+        return _save(figure, stem)
+
+
+def _save(figure: Figure, stem: Path) -> list[Path]:
+    """``<stem>.png`` and ``<stem>.pdf`` of a figure (to be called inside the CMS style)."""
+    written = []
+    for suffix in ("png", "pdf"):
+        path = stem.with_name(f"{stem.name}.{suffix}")
+        # no creation date in the PDF: the same result gives the same file
+        metadata = {"CreationDate": None} if suffix == "pdf" else None
+        figure.savefig(path, dpi=100, metadata=metadata)
         written.append(path)
     return written
 
