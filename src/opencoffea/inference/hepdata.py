@@ -10,7 +10,8 @@ carries √s (``hepdata: sqrt_s``) and the luminosity as qualifiers. Images of t
 when asked for (they need ImageMagick, as hepdata_lib makes thumbnails with it).
 
 hepdata_lib writes the submission's archive into the current directory: the record is made in
-a directory of its own beside the target, validated there, and moved in whole.
+a directory of its own beside the target, validated there, and moved in whole; the archive
+to upload goes beside the record's directory (``hepdata.tar.gz``).
 
 Example:
     >>> from opencoffea import load_result
@@ -39,10 +40,20 @@ from ..plotting import plot_numbers
 from ..results import Result
 from .extra import stats_module
 
-__all__ = ["ARCHIVE", "hepdata_submission", "write_hepdata"]
+__all__ = ["ARCHIVE", "archive_of", "hepdata_submission", "write_hepdata"]
 
 ARCHIVE = "submission.tar.gz"
-"""The archive HEPData takes, in the record's directory."""
+"""The name hepdata_lib gives the archive HEPData takes."""
+
+
+def archive_of(directory: Path) -> Path:
+    """The archive written beside a record's directory: ``hepdata`` → ``hepdata.tar.gz``.
+
+    Example:
+        >>> archive_of(Path("results/x/hepdata")).as_posix()
+        'results/x/hepdata.tar.gz'
+    """
+    return directory.with_name(f"{directory.name}.tar.gz")
 
 
 def hepdata_submission(result: Result, config: AnalysisConfig | None = None) -> Any:
@@ -76,7 +87,8 @@ def write_hepdata(
     images: bool = False,
 ) -> Path:
     """Write the validated record into ``directory`` (default ``<result>/hepdata``): the
-    tables' YAML files, ``submission.yaml`` and :data:`ARCHIVE`. Returns the directory."""
+    tables' YAML files and ``submission.yaml``; the archive to upload beside it
+    (:func:`archive_of`). Returns the directory."""
     if directory is None:
         if result.directory is None:
             raise InferenceError("the result is not written to a directory: give one for HEPData")
@@ -98,10 +110,11 @@ def write_hepdata(
         finally:
             os.chdir(here)
         _validate(staging / ARCHIVE)
-        shutil.move(staging / ARCHIVE, record / ARCHIVE)
         if directory.exists():
             shutil.rmtree(directory)
         record.rename(directory)
+        # beside the directory, not in it: a record's directory holds its YAML files only
+        os.replace(staging / ARCHIVE, archive_of(directory))
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return directory
