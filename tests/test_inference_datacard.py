@@ -11,8 +11,8 @@ import pytest
 import uproot
 
 from opencoffea.cli import main
-from opencoffea.config import Inference
-from opencoffea.errors import InferenceError
+from opencoffea.config import Inference, parse_config
+from opencoffea.errors import ConfigError, InferenceError
 from opencoffea.inference import statistical_model, write_datacard
 
 from .test_band import VALUES, hand_made_result
@@ -122,3 +122,24 @@ def test_three_channels_of_the_demo_from_the_command_line(higgs4l_demo, tmp_path
     assert channels == ["m4l_4mu", "m4l_4e", "m4l_2e2mu"]
     assert names == ["H125", "ZZ"] * 3
     assert [n[0] for n in nuisances] == ["lumi", "xsec_ZZ"]
+
+
+def test_yaml_mistakes_in_the_new_sections_name_their_line():
+    text = """
+name: x
+processor: a.py:A
+luminosity: 1.0
+datasets:
+  H: {files: [h.root], kind: mc, xsec: 1.0, group: Higgs}
+  D: {files: [d.root], kind: data, group: Data}
+histograms:
+  m: {axes: [{name: m, bins: 2, start: 0, stop: 2}, {name: channel, categories: [a, b]}]}
+normalisation: {lumi: 0.02, xsec: {Higs: 0.1}}
+inference: {histogram: m, channel_axis: channel, channels: [c], signal: [Higgs], data: Data}
+"""
+    with pytest.raises(ConfigError) as err:
+        parse_config(text)
+    message = str(err.value)
+    assert "line 10, normalisation.xsec.Higs: no dataset is in group 'Higs'" in message
+    assert "(did you mean 'Higgs'?)" in message
+    assert "line 11, inference.channel_axis: 'c' is not a category of 'channel'" in message
