@@ -26,7 +26,6 @@ import contextlib
 import io
 import itertools
 import os
-import re
 import shutil
 import uuid
 from pathlib import Path
@@ -37,6 +36,7 @@ import numpy as np
 from ..config import AnalysisConfig, HEPDataConfig
 from ..errors import InferenceError
 from ..plotting import plot_numbers
+from ..plotting.labels import split_unit
 from ..results import Result
 from .extra import stats_module
 
@@ -135,15 +135,9 @@ def _table(
     table.keywords["cmenergies"] = settings.sqrt_s
     if settings.reactions:
         table.keywords["reactions"] = settings.reactions
-    label = numbers["axis"]["label"] or numbers["axis"]["name"]
-    unit = re.search(r"\[\s*([^\]]+?)\s*\]\s*$", label)
+    name, unit = split_unit(numbers["axis"]["label"] or numbers["axis"]["name"])
     edges = numbers["edges"]
-    axis = lib.Variable(
-        re.sub(r"\s*\[[^\]]*\]\s*$", "", label),
-        is_independent=True,
-        is_binned=True,
-        units=unit.group(1) if unit else "",
-    )
+    axis = lib.Variable(name, is_independent=True, is_binned=True, units=unit)
     axis.values = list(itertools.pairwise(edges))
     table.add_variable(axis)
     for group, entry in numbers["groups"].items():
