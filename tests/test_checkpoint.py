@@ -1,25 +1,65 @@
-"""Interrupt and resume: an Output's file format."""
+"""Interrupt and resume: an Output's file format, the checkpoint store."""
 
 from __future__ import annotations
 
+import dataclasses
+import gzip
 import io
+import itertools
+import shutil
 import zipfile
 from pathlib import Path
 
 import hist
 import numpy as np
 import pytest
+import yaml
 
 from opencoffea import load_config
 from opencoffea.chunks import FailedChunk
+from opencoffea.config import Histogram
 from opencoffea.datasets.lumis import LumiSections
-from opencoffea.errors import ResultError
+from opencoffea.errors import CheckpointError, ResultError
+from opencoffea.events import FileInfo
+from opencoffea.execution.checkpoint import Checkpoint, RunKey, kept
+from opencoffea.execution.chunking import Chunk
 from opencoffea.histograms import book
 from opencoffea.output import Cutflow, FileTally, Output
 from opencoffea.outputfile import read, write
+from opencoffea.processor import load_processor
+
+from .conftest import real_file
+from .helpers import config_of, write_analysis
+from .test_run import DATASETS, DIMUON_HISTOGRAMS
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = sorted((ROOT / "configs").glob("*.yaml"))
+
+# A processor that can be made slow from outside (its code, and so the run key, unchanged).
+SLOW_DIMUON = (
+    (ROOT / "analyses" / "dimuon.py")
+    .read_text()
+    .replace(
+        "    def analyze(self, events: NanoEvents, out: Recorder) -> None:\n",
+        "    def analyze(self, events: NanoEvents, out: Recorder) -> None:\n"
+        "        import os, time\n"
+        "        time.sleep(float(os.environ.get('TEST_PAUSE', '0')))\n",
+    )
+)
+
+
+def analysis(directory: Path) -> Path:
+    """The YAML file of a dimuon analysis of 17,000 generated events (34 chunks of 500)."""
+    assert "TEST_PAUSE" in SLOW_DIMUON
+    return write_analysis(
+        directory,
+        datasets=DATASETS,
+        histograms=DIMUON_HISTOGRAMS,
+        code=SLOW_DIMUON,
+        cls="DimuonSpectrum",
+        execution={"chunksize": 500},
+    )
+
 
 # ------------------------------------------------------------------------ the file format
 
@@ -169,3 +209,127 @@ def test_a_failed_write_leaves_the_file_before_it_and_no_partial_file(tmp_path):
         write(unwritable, path)
     assert read(path) == first
     assert [p.name for p in tmp_path.iterdir()] == ["chunk.zip"]
+
+
+# ------------------------------------------------------------------------- the store
+
+
+def chunks_of(info: FileInfo, edges: list[int]) -> list[Chunk]:
+    return [Chunk("DY", info, a, b) for a, b in itertools.pairwise(edges)]
+
+
+def output_of(chunk: Chunk, value: float) -> Output:
+    """What a chunk of ``chunk.events`` events of weight ``value`` might give."""
+    h = book({"x": Histogram(axes=[{"name": "x", "bins": 4, "start": 0, "stop": 4}])})
+    h["x"].fill(dataset="DY", systematic="nominal", x=np.arange(chunk.events) % 5, weight=value)
+    tally = FileTally(chunk.events, value * chunk.events, value**2 * chunk.events)
+    return Output(h, files={chunk.info.path: tally})
+
+
+def test_saved_chunks_are_taken_back_and_only_the_others_are_left(tmp_path):
+    config = load_config(ROOT / "configs" / "dimuon_demo.yaml")
+    key = RunKey.of(config, load_processor(config)(config))
+    store = Checkpoint.open(tmp_path / "checkpoint", key, 100, resume=False)
+    info = FileInfo("/data/dy.root", "Events", 400, "nanoaod", "v9", False, "0a1b-2c")
+    chunks = chunks_of(info, [0, 100, 200, 300, 400])
+    outputs = [output_of(chunk, 0.25 * (i + 1)) for i, chunk in enumerate(chunks)]
+    store.save(chunks[0], outputs[0])
+    store.save(chunks[2], outputs[2])
+    failed = Output(failures=[FailedChunk("DY", info.path, 100, 200, "OSError: 503", "")])
+    store.save(chunks[1], failed)  # not kept: a resumed run tries it again
+    assert kept(tmp_path / "checkpoint") == 2
+
+    again = Checkpoint.open(tmp_path / "checkpoint", key, 100, resume=True)
+    remaining, output = again.completed(chunks)
+    assert remaining == [chunks[1], chunks[3]]
+    assert_identical(outputs[0] + outputs[2], Output() + output)
+
+    copy = dataclasses.replace(info, path="/elsewhere/dy.root")  # the same UUID, another file
+    assert again.completed(chunks_of(copy, [0, 100]))[0] == chunks_of(copy, [0, 100])
+    assert again.completed(chunks_of(info, [0, 200]))[0] == chunks_of(info, [0, 200])
+
+    fresh = Checkpoint.open(tmp_path / "checkpoint", key, 100, resume=False)
+    assert "the checkpoint of an earlier run (2 chunks)" in fresh.notes[0]
+    assert fresh.completed(chunks)[0] == chunks
+
+
+def test_a_damaged_chunk_file_is_processed_again_with_a_note(tmp_path):
+    config = load_config(ROOT / "configs" / "dimuon_demo.yaml")
+    key = RunKey.of(config, load_processor(config)(config))
+    store = Checkpoint.open(tmp_path, key, 100, resume=False)
+    info = FileInfo("/data/dy.root", "Events", 100, "nanoaod", "v9", False, "0a1b-2c")
+    (chunk,) = chunks_of(info, [0, 100])
+    store.save(chunk, output_of(chunk, 1.0))
+    (saved,) = tmp_path.glob("*.zip")
+    saved.write_bytes(saved.read_bytes()[:50])
+    again = Checkpoint.open(tmp_path, key, 100, resume=True)
+    assert again.completed([chunk])[0] == [chunk]
+    assert "a kept chunk was processed again" in again.notes[0]
+
+
+def test_a_changed_config_or_processor_is_refused_for_resume_saying_what(tmp_path):
+    path = analysis(tmp_path)
+    config = load_config(path)
+    store = tmp_path / "checkpoint"
+    Checkpoint.open(store, RunKey.of(config, load_processor(config)(config)), 500, resume=False)
+
+    def key_now() -> RunKey:
+        changed = load_config(path)
+        return RunKey.of(changed, load_processor(changed)(changed))
+
+    # how the run goes and what is drawn change no histogram: resumed
+    document = yaml.safe_load(path.read_text())
+    document["execution"] = {"executor": "futures", "workers": 2, "chunksize": 100}
+    document["plots"] = {"mass": {"stack": ["Drell-Yan"]}}
+    path.write_text(yaml.safe_dump(document))
+    assert Checkpoint.open(store, key_now(), 100, resume=True).chunksize == 500
+
+    document["histograms"]["pt"]["axes"][0]["bins"] = 40
+    path.write_text(yaml.safe_dump(document))
+    with pytest.raises(CheckpointError, match=r"the configuration \(histograms\) changed"):
+        Checkpoint.open(store, key_now(), 500, resume=True)
+    document["histograms"]["pt"]["axes"][0]["bins"] = 20
+    path.write_text(yaml.safe_dump(document))
+
+    code = tmp_path / "analyses" / "a.py"
+    code.write_text(code.read_text() + "\n# a comment is a change of the code\n")
+    with pytest.raises(CheckpointError, match=r"the processor's code \(.*analyses/a.py\)"):
+        Checkpoint.open(store, key_now(), 500, resume=True)
+
+    newer = dataclasses.replace(key_now(), version="99.0")
+    with pytest.raises(CheckpointError, match=r"version \(0\.1\.0 → 99\.0\)"):
+        Checkpoint.open(store, newer, 500, resume=True)
+    (store / "run.json").write_text("{")
+    with pytest.raises(CheckpointError, match=r"run\.json: not a checkpoint's run file"):
+        Checkpoint.open(store, key_now(), 500, resume=True)
+    assert Checkpoint.open(store, key_now(), 500, resume=False).key == key_now()
+
+
+def test_changed_corrections_are_refused_for_resume(tmp_path):
+    source = real_file("corrections", "jsonpog-integration", "POG", "LUM", "2016postVFP_UL")
+    payloads = tmp_path / "payloads"
+    shutil.copytree(source, payloads / "POG" / "LUM" / "2016postVFP_UL")
+    pileup = payloads / "POG" / "LUM" / "2016postVFP_UL" / "puWeights.json.gz"
+
+    def key_now() -> RunKey:
+        config = config_of(
+            tmp_path,
+            datasets={
+                "TT": {"generate": {"process": "ttbar", "events": 10}, "kind": "mc", "xsec": 1.0}
+            },
+            corrections={
+                "payloads": str(payloads),
+                "pileup": {
+                    "payload": "POG/LUM/2016postVFP_UL/puWeights.json.gz",
+                    "key": "Collisions16_UltraLegacy_goldenJSON",
+                },
+            },
+            systematics=["pileup"],
+        )
+        return RunKey.of(config, load_processor(config)(config))
+
+    Checkpoint.open(tmp_path / "checkpoint", key_now(), 100, resume=False)
+    # the same corrections in a payload file written again (another gzip header)
+    pileup.write_bytes(gzip.compress(gzip.decompress(pileup.read_bytes()), mtime=1))
+    with pytest.raises(CheckpointError, match=r"the corrections \(.*puWeights.json.gz\) changed"):
+        Checkpoint.open(tmp_path / "checkpoint", key_now(), 100, resume=True)
