@@ -1,27 +1,35 @@
-"""Interrupt and resume: an Output's file format, the checkpoint store."""
+"""Interrupt and resume: an Output's file format, the checkpoint store, ``--resume``."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import gzip
 import io
 import itertools
+import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
 import zipfile
 from pathlib import Path
 
 import hist
 import numpy as np
+import psutil
 import pytest
 import yaml
 
-from opencoffea import load_config
+from opencoffea import load_config, load_result, run
 from opencoffea.chunks import FailedChunk
+from opencoffea.cli import EXIT_INCOMPLETE, main
 from opencoffea.config import Histogram
 from opencoffea.datasets.lumis import LumiSections
 from opencoffea.errors import CheckpointError, ResultError
 from opencoffea.events import FileInfo
-from opencoffea.execution.checkpoint import Checkpoint, RunKey, kept
+from opencoffea.execution.checkpoint import Checkpoint, RunKey, checkpoint_dir, kept
 from opencoffea.execution.chunking import Chunk
 from opencoffea.histograms import book
 from opencoffea.output import Cutflow, FileTally, Output
@@ -29,7 +37,7 @@ from opencoffea.outputfile import read, write
 from opencoffea.processor import load_processor
 
 from .conftest import real_file
-from .helpers import config_of, write_analysis
+from .helpers import assert_same_histograms, config_of, write_analysis
 from .test_run import DATASETS, DIMUON_HISTOGRAMS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -333,3 +341,122 @@ def test_changed_corrections_are_refused_for_resume(tmp_path):
     pileup.write_bytes(gzip.compress(gzip.decompress(pileup.read_bytes()), mtime=1))
     with pytest.raises(CheckpointError, match=r"the corrections \(.*puWeights.json.gz\) changed"):
         Checkpoint.open(tmp_path / "checkpoint", key_now(), 100, resume=True)
+
+
+# ------------------------------------------------------------------------- resuming runs
+
+
+def test_resume_processes_only_what_is_missing_and_gives_the_same_histograms(tmp_path, capsys):
+    path = analysis(tmp_path)
+    out = tmp_path / "out"
+    uninterrupted = run(load_config(path), status=False)
+    command = ["run", str(path), "--quiet", "--output", str(out)]
+
+    assert main([*command, "--max-chunks", "2"]) == EXIT_INCOMPLETE
+    assert f"{path} --output {out} --resume" in capsys.readouterr().err
+    assert kept(checkpoint_dir(out)) == 4  # two chunks of each dataset
+
+    # the chunk size of the checkpoint is kept, so that each kept chunk is one of this run
+    assert main([*command, "--resume", "--chunksize", "2000"]) == 0
+    err = capsys.readouterr().err
+    assert "resumed: 4 of 34 chunks from the checkpoint" in err
+    assert "the checkpoint's chunks of 500 entries (not 2,000)" in err
+    resumed = load_result(out)
+    assert resumed.execution.resumed == 4 and resumed.execution.chunks == 34
+    assert resumed.complete and resumed.events_processed == 17000
+    assert_same_histograms(uninterrupted.raw, resumed.raw)
+    assert_same_histograms(uninterrupted.histograms, resumed.histograms)
+    assert resumed.cutflows == uninterrupted.cutflows
+    assert not checkpoint_dir(out).parent.exists()  # a whole result: the checkpoint is gone
+
+
+def test_a_changed_analysis_is_refused_by_resume_with_the_reason(tmp_path, capsys):
+    path = analysis(tmp_path)
+    command = ["run", str(path), "--quiet", "--output", str(tmp_path / "out")]
+    assert main([*command, "--max-chunks", "1"]) == EXIT_INCOMPLETE
+    path.write_text(path.read_text().replace("bins: 20", "bins: 25"))
+    capsys.readouterr()
+    assert main([*command, "--resume"]) == 1
+    err = capsys.readouterr().err
+    assert "the configuration (histograms) changed" in err and "without --resume" in err
+    assert "Traceback" not in err
+    assert main(command) == 0  # starting again is always possible
+
+
+def test_resume_without_a_checkpoint_processes_everything(tmp_path):
+    path = analysis(tmp_path)
+    result = run(load_config(path), checkpoint=tmp_path / "cp", resume=True, status=False)
+    assert result.complete and result.execution.resumed == 0
+    assert any("nothing to resume" in warning for warning in result.warnings)
+
+
+def _start(path: Path, out: Path, *extra: str) -> subprocess.Popen:
+    """``opencoffea run`` of this checkout in a process of its own, slowed to 0.4 s a chunk."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "TEST_PAUSE": "0.4"}
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "opencoffea.cli",
+            "run",
+            str(path),
+            "--output",
+            str(out),
+            "--quiet",
+            *extra,
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _when_kept(process: subprocess.Popen, checkpoint: Path, chunks: int) -> None:
+    deadline = time.monotonic() + 120
+    while kept(checkpoint) < chunks:
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline, "no chunk was kept in two minutes"
+        time.sleep(0.05)
+
+
+def _stop(process: subprocess.Popen, children: list[psutil.Process]) -> None:
+    """The process and its children (listed before it was signalled) gone."""
+    for child in children:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            child.kill()
+    if process.poll() is None:
+        process.kill()
+    process.wait(timeout=30)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGINT], ids=["SIGKILL", "SIGINT"])
+def test_a_killed_or_interrupted_run_resumes_to_the_same_histograms(tmp_path, capsys, how):
+    path = analysis(tmp_path)
+    out = tmp_path / "out"
+    uninterrupted = run(load_config(path), status=False)  # and the samples generated
+    process = _start(path, out)
+    children: list[psutil.Process] = []
+    try:
+        _when_kept(process, checkpoint_dir(out), 3)
+        children = psutil.Process(process.pid).children(recursive=True)
+        process.send_signal(how)
+        _, err = process.communicate(timeout=30)
+        if how == signal.SIGINT:
+            assert process.returncode == 130
+            assert f"--output {out} --resume" in err and "Traceback" not in err
+        else:
+            assert process.returncode == -signal.SIGKILL
+    finally:
+        _stop(process, children)
+    done = kept(checkpoint_dir(out))
+    assert 3 <= done < 34
+    assert not out.exists()
+
+    assert main(["run", str(path), "--quiet", "--output", str(out), "--resume"]) == 0
+    assert f"resumed: {done} of 34 chunks" in capsys.readouterr().err
+    resumed = load_result(out)
+    assert_same_histograms(uninterrupted.raw, resumed.raw)
+    assert resumed.cutflows == uninterrupted.cutflows
+    assert not checkpoint_dir(out).exists()
