@@ -16,6 +16,7 @@ Example:
 from __future__ import annotations
 
 import argparse
+import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -51,6 +52,11 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     run.add_argument("--quiet", action="store_true", help="no progress bars")
     run.add_argument("--server", help="CERN Open Data portal for record: datasets")
     run.add_argument("--refresh", action="store_true", help="ask the portal again for records")
+    run.add_argument(
+        "--resume",
+        action="store_true",
+        help="take the chunks an interrupted run of the same analysis finished; process the rest",
+    )
     run.set_defaults(handler=_run)
 
     check = sub.add_parser("check", help="validate a YAML file without running it")
@@ -104,30 +110,59 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _run_locked(args: argparse.Namespace, config: AnalysisConfig) -> int:
+    from ..errors import CheckpointError
     from ..execution import run
+    from ..execution.checkpoint import checkpoint_dir, discard, kept
     from ..results import write_result
 
-    result = run(
-        config,
-        executor=args.executor,
-        workers=args.workers,
-        scheduler=args.scheduler,
-        chunksize=args.chunksize,
-        max_chunks=args.max_chunks,
-        status=not args.quiet,
-        server=args.server,
-        refresh=args.refresh,
-    )
-    directory = write_result(result, args.output)
+    directory = args.output or config.output_dir()
+    checkpoint = checkpoint_dir(directory)
+    output = ["--output", str(args.output)] if args.output else []
+    again = shlex.join(["opencoffea", "run", str(args.config), *output])  # to copy and paste
+    try:
+        result = run(
+            config,
+            executor=args.executor,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            chunksize=args.chunksize,
+            max_chunks=args.max_chunks,
+            status=not args.quiet,
+            server=args.server,
+            refresh=args.refresh,
+            checkpoint=checkpoint,
+            resume=args.resume,
+        )
+    except CheckpointError:
+        raise
+    except BaseException:  # Ctrl-C, a lost scheduler, any error: what finished is kept
+        finished = kept(checkpoint)
+        if finished:
+            console.print(
+                f"{finished} finished chunk(s) kept in {checkpoint}; with the same "
+                f"configuration and processor, [bold]{again} --resume[/] processes only the others",
+                soft_wrap=True,
+            )
+        raise
+    directory = write_result(result, directory)
+    if result.complete:
+        discard(checkpoint)
     _print_summary(result)
+    if result.execution.resumed:
+        console.print(
+            f"resumed: {result.execution.resumed} of {result.execution.chunks} chunks "
+            "from the checkpoint"
+        )
     if config.plots:
         from ..plotting import plot_result
 
         figures = plot_result(result, config)
         console.print(f"{len(figures) // 3} plot(s) in [bold]{directory / 'plots'}[/]")
+    # a resumed run's events include its kept chunks', which took no time in this run
+    rate = "" if result.execution.resumed else f" ({result.events_per_second:,.0f} events/s)"
     done = (
-        f"{result.events_processed:,} events in {result.execution.seconds:.1f} s "
-        f"({result.events_per_second:,.0f} events/s) with {result.execution.executor}"
+        f"{result.events_processed:,} events in {result.execution.seconds:.1f} s{rate} "
+        f"with {result.execution.executor}"
         if result.inputs
         else f"{sum(map(len, result.premade.values()))} pre-made histograms read"
     )
@@ -144,11 +179,13 @@ def _run_locked(args: argparse.Namespace, config: AnalysisConfig) -> int:
                 f"  {failure.file} [{failure.entry_start}, {failure.entry_stop}): {failure.error}",
                 soft_wrap=True,
             )
+        console.print(f"[bold]{again} --resume[/] tries them again", soft_wrap=True)
         return EXIT_FAILED_CHUNKS
     if result.unread:
         console.print(
             f"[yellow]{result.events_unread:,} events left unread by --max-chunks "
-            "(listed in manifest.json)[/]"
+            f"(listed in manifest.json)[/]; [bold]{again} --resume[/] reads them",
+            soft_wrap=True,
         )
         return EXIT_INCOMPLETE
     return 0
