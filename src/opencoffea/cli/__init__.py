@@ -21,7 +21,7 @@ from collections.abc import Sequence
 
 from .._version import __version__
 from ..errors import OpenCoffeaError
-from . import analysis, corrections, portal
+from . import analysis, corrections, display, portal
 from .terminal import EXIT_ERROR, EXIT_FAILED_CHUNKS, EXIT_INCOMPLETE, console
 
 __all__ = ["EXIT_ERROR", "EXIT_FAILED_CHUNKS", "EXIT_INCOMPLETE", "main"]
@@ -61,4 +61,5 @@ def _parser() -> argparse.ArgumentParser:
     analysis.add_commands(sub)
     portal.add_commands(sub)
     corrections.add_commands(sub)
+    display.add_commands(sub)
     return parser
