@@ -13,7 +13,7 @@ pointer or clicked, its properties in a table. A note says that trajectories are
 NanoAOD kinematics, not from detector hits.
 
 No address is ever loaded. plotly's own code names a few, each behind a feature the page does
-not use (:data:`PLOTLY_ADDRESSES`): map tiles and their attributions (map traces), the plotly
+not use (:data:`PLOTLY_ADDRESSES`): map tiles, icons and attributions (map traces), the plotly
 logo's link (``displaylogo: false``), the chart-studio server (``plotlyServerURL: ""``) and
 the topojson files of geographic plots. MathJax is never loaded either: plotly only uses a
 MathJax the page itself loads, and ``typesetMath`` is off.
@@ -54,9 +54,10 @@ PLOTLY_ADDRESSES = (
     "openstreetmap.org",  # map traces' tiles and attribution
     "maplibre.org",  # map traces' attribution
     "esri.com",  # map traces' attribution
+    "cdn.jsdelivr.net/npm/@mapbox/maki",  # map traces' marker icons
 )
-"""Where plotly.js's code names an address in an attribute (``href="http…``): each only in a
-feature the page does not draw. The tests check that nothing else in the page does."""
+"""Where plotly.js's code sets an address as a link or a source (``href=``, ``src=``): each
+only in a feature the page does not draw. The tests check that nothing else in the page does."""
 
 _DATA_ID = "display-data"
 _TEMPLATE = """<!DOCTYPE html>
