@@ -7,9 +7,10 @@ scouting name them differently). Of each, the kinematics (``pt``, ``eta``, ``phi
 nothing else: the properties are what the page's table shows of an object.
 
 A jet is b-tagged (drawn in blue rather than orange) when the first discriminant of
-:data:`BTAG` its file has passes that discriminant's medium working point. The working points
-depend on the era; these are round values near Run 2 and Run 3 medium ones (and CSV's medium
-point for the 2012 files), to tell b jets apart in a picture, not to select them.
+:data:`BTAG` its file has (the only one read) passes that discriminant's medium working point.
+The working points depend on the era; these are round values near Run 2 and Run 3 medium
+ones (and CSV's medium point for the 2012 files), to tell b jets apart in a picture, not to
+select them.
 
 Example:
     >>> [c.label for c in COLLECTIONS][:3]
@@ -68,52 +69,43 @@ class Collection:
         return self.kind in ("muon", "electron", "track", "pfcand")
 
 
-_LEPTON = ("dxy", "dz", "sip3d", "pfRelIso03_all", "pfRelIso04_all")
+# A few properties each, those a physicist asks of an object first: every branch read is
+# decompressed in each cluster that holds a chosen event, so each costs (benchmarks/display.py).
 COLLECTIONS: tuple[Collection, ...] = (
     Collection(
         "muon",
         ("Muon", "ScoutingMuon"),
         "Muons",
         "#e8272c",
-        (
-            *("mass", "m", "tightId", "mediumId", "looseId", "softId", "isGlobal", "isTracker"),
-            *_LEPTON,
-            *("nStations", "type", "normchi2", "trackIso", "trk_dxy", "trk_dz"),
-        ),
+        ("tightId", "mediumId", "pfRelIso04_all", "trackIso", "dxy", "dz", "trk_dxy", "trk_dz"),
     ),
     Collection(
         "electron",
         ("Electron", "ScoutingElectron"),
         "Electrons",
         "#2ca02c",
-        (
-            *("mass", "m", "cutBased", "cutBasedId", "isTight", "mvaFall17V2Iso_WP90"),
-            *("mvaIso_WP90", *_LEPTON, "deltaEtaSC", "trackIso", "hOverE", "r9", "d0"),
-        ),
+        ("cutBased", "cutBasedId", "mvaIso_WP90", "pfRelIso03_all", "trackIso", "dxy", "dz"),
     ),
     Collection(
         "photon",
         ("Photon", "ScoutingPhoton"),
         "Photons",
         "#ffb000",
-        (
-            *("cutBased", "isTight", "mvaID_WP90", "pfRelIso03_all", "r9", "hoe", "hOverE"),
-            *("pixelSeed", "electronVeto", "sigmaIetaIeta"),
-        ),
+        ("cutBased", "isTight", "mvaID_WP90", "pfRelIso03_all", "ecalIso"),
     ),
     Collection(
         "track",
         ("IsoTrack",),
         "Isolated tracks",
         "#b0b7bf",
-        ("pdgId", "dxy", "dz", "fromPV", "isHighPurityTrack", "pfRelIso03_all"),
+        ("pdgId", "dxy", "dz", "fromPV"),
     ),
     Collection(
         "pfcand",
         ("PFCands", "PFCand"),
         "PF candidates",
         "#6fa8dc",
-        ("mass", "pdgId", "puppiWeight", "d0", "dz"),
+        ("pdgId", "puppiWeight"),
         visible=False,
         min_pt=2.0,
     ),
@@ -122,11 +114,7 @@ COLLECTIONS: tuple[Collection, ...] = (
         ("Jet", "ScoutingJet", "ScoutingPFJet"),
         "Jets (R = 0.4)",
         "#ff9a1f",
-        (
-            *("mass", "m", "btagDeepFlavB", "btagPNetB", "btagUParTAK4B", "btagDeepB"),
-            *("btagCSVV2", "btag", "particleNet_prob_b", "csv", "jetId", "puId"),
-            *("nConstituents", "area"),
-        ),
+        ("mass", "m", "jetId", "nConstituents"),  # and the b-tag discriminant: see BTAG
         radius=0.4,
         min_pt=15.0,
     ),
@@ -135,7 +123,7 @@ COLLECTIONS: tuple[Collection, ...] = (
         ("FatJet", "ScoutingFatJet"),
         "Large-radius jets (R = 0.8)",
         "#1b9e77",
-        ("mass", "msoftdrop", "particleNet_XbbVsQCD", "tau1", "tau2", "tau3", "nConstituents"),
+        ("mass", "msoftdrop"),
         radius=0.8,
         visible=False,
         min_pt=170.0,
@@ -145,7 +133,7 @@ COLLECTIONS: tuple[Collection, ...] = (
         ("SV",),
         "Secondary vertices",
         "#00bcd4",
-        ("x", "y", "z", "mass", "ntracks", "dlen", "dlenSig", "chi2"),
+        ("x", "y", "z", "mass", "ntracks", "dlenSig"),
     ),
 )
 """The kinds of object drawn, in the order of the page's list of collections."""
@@ -193,7 +181,9 @@ def present(branches: frozenset[str]) -> dict[str, tuple[str, ...]]:
         for name in collection.names:
             needed = ("x", "y", "z") if collection.kind == "sv" else KINEMATICS
             if all(f"{name}_{field}" in branches for field in needed):
-                fields = (*KINEMATICS, "charge", "pdgId", *collection.properties)
+                btag = [b for b, _ in BTAG if f"{name}_{b}" in branches][:1]
+                extra = btag if collection.kind == "jet" else []
+                fields = (*KINEMATICS, "charge", "pdgId", *collection.properties, *extra)
                 found[name] = tuple(dict.fromkeys(f for f in fields if f"{name}_{f}" in branches))
                 break
     return found

@@ -20,7 +20,7 @@ Example:
     >>> [(e.entry, e.event) for e in reading.events]
     [(3, 3749768), (7, 3749786)]
     >>> sorted(reading.events[0].columns)[:4]
-    ['Electron_charge', 'Electron_cutBased', 'Electron_deltaEtaSC', 'Electron_dxy']
+    ['Electron_charge', 'Electron_cutBased', 'Electron_dxy', 'Electron_dz']
     >>> reading.files[0].bytes_read < reading.files[0].size / 2
     True
 """
@@ -274,11 +274,17 @@ class _Files:
                 )
             with read_errors_as_input_errors(path):
                 ids = tree.arrays(list(_IDS), library="np")
-            keys = np.stack([ids[b].astype(np.int64) for b in _IDS], axis=1)
-            for triple in set(wanted) - set(where):
-                found = np.flatnonzero((keys == np.array(triple)).all(axis=1))
-                if len(found):
-                    where[triple] = Pick(path, int(found[0]))
+            # Events whose number is wanted, then their run and lumi: no pass per wanted event.
+            numbers = ids["event"].astype(np.int64)
+            candidates = np.flatnonzero(np.isin(numbers, [t[2] for t in wanted]))
+            for entry in candidates:
+                triple = (
+                    int(ids["run"][entry]),
+                    int(ids["luminosityBlock"][entry]),
+                    int(numbers[entry]),
+                )
+                if triple in wanted and triple not in where:
+                    where[triple] = Pick(path, int(entry))
         missing_ids = [":".join(map(str, t)) for t in wanted if t not in where]
         if missing_ids:
             raise InputFileError(self._name(), f"has no event {', '.join(missing_ids)}")
@@ -346,19 +352,30 @@ def _id(value: np.ndarray | None) -> int | None:
     return None if value is None else int(value)
 
 
-def _columns(path: str, tree: Any, names: list[str], entries: np.ndarray) -> dict[str, list[Any]]:
+def _rows(array: ak.Array) -> list[np.ndarray]:
+    """One numpy array an entry (0-d for a flat branch), in two conversions, not one an entry."""
+    if array.ndim == 1:
+        return list(ak.to_numpy(array))
+    counts = ak.to_numpy(ak.num(array))
+    return np.split(ak.to_numpy(ak.flatten(array)), np.cumsum(counts)[:-1])
+
+
+def _columns(
+    path: str, tree: Any, names: list[str], entries: np.ndarray
+) -> dict[str, list[np.ndarray]]:
     """Each branch's values at ``entries`` (in their order), one read per cluster touched."""
     edges = np.asarray(tree.common_entry_offsets(), dtype=np.int64)
     cluster = np.searchsorted(edges, entries, side="right") - 1
-    out: dict[str, list[Any]] = {name: [None] * len(entries) for name in names}
+    out: dict[str, list[np.ndarray]] = {name: [np.empty(0)] * len(entries) for name in names}
     for c in np.unique(cluster):
         positions = np.flatnonzero(cluster == c)
         start, stop = int(entries[positions].min()), int(entries[positions].max()) + 1
         with read_errors_as_input_errors(path):
             arrays = tree.arrays(names, entry_start=start, entry_stop=stop, how=dict)
         for name, array in arrays.items():
-            taken = ak.to_list(array[entries[positions] - start])
-            for position, value in zip(positions, taken, strict=True):
+            for position, value in zip(
+                positions, _rows(array[entries[positions] - start]), strict=True
+            ):
                 out[name][position] = value
     return out
 

@@ -203,7 +203,8 @@ def _objects(event: EventData, name: str, vertex: np.ndarray) -> list[dict[str, 
         shapes = _geometry(collection, pt[index], eta[index], phi[index], charge[index], vertex)
     btagged = _btag(columns, name, count) if collection.kind == "jet" else None
     marked = event.highlight.get(name, frozenset())
-    properties = [f for f in (*collection.properties, "pdgId") if f"{name}_{f}" in columns]
+    extra = ("pdgId", *(b for b, _ in BTAG))
+    properties = [f for f in (*collection.properties, *extra) if f"{name}_{f}" in columns]
     objects = []
     for shape, i in zip(shapes, index, strict=True):
         item = {
