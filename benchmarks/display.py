@@ -16,7 +16,8 @@ read and to make the page, bytes read against the file's size (uproot's request 
 page's size per event (beyond the page of no event: plotly.js and the viewer), and the seconds
 of one PNG.
 
-    python benchmarks/display.py              # ~2 min the first time (the samples), then ~1 min
+    python benchmarks/display.py              # ~5 min the first time (the samples), then ~3 min
+    python benchmarks/display.py --baseline-src ../before/src   # another checkout beside
 """
 
 from __future__ import annotations
@@ -103,11 +104,17 @@ def measure_one(args: argparse.Namespace) -> None:
 
 
 def measure(
-    which: str, sample: Path, picks: tuple[list[int], list[str]], tmp: str
+    which: str,
+    sample: Path,
+    picks: tuple[list[int], list[str]],
+    tmp: str,
+    src: Path | None = None,
 ) -> dict[str, Any]:
+    """One scenario in a fresh process; ``src`` runs another checkout's framework (its src/)."""
     command = [sys.executable, __file__, "--one", which, "--sample", str(sample)]
     command += ["--chosen", json.dumps(picks), "--tmp", tmp]
-    out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    env = {**os.environ, "PYTHONPATH": str(src)} if src else None
+    out = subprocess.run(command, check=True, capture_output=True, text=True, env=env).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
@@ -117,6 +124,7 @@ def main() -> None:
     parser.add_argument("--cluster", type=int, default=10_000)
     parser.add_argument("--show", type=int, default=100, help="events shown")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--baseline-src", type=Path, help="src/ of another checkout to compare")
     parser.add_argument("--one", choices=SCENARIOS, help=argparse.SUPPRESS)
     parser.add_argument("--sample", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--chosen", help=argparse.SUPPRESS)
@@ -131,26 +139,33 @@ def main() -> None:
     layouts = samples(args.events, args.cluster)
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"{args.show} events of {args.events:,} (H → 4ℓ NanoAOD, LZMA), best of {args.repeat}")
+    sides: dict[str, Path | None] = {"this": None}
+    if args.baseline_src:
+        sides["baseline"] = args.baseline_src.resolve()
     print(
-        f"{'layout':20s} {'chosen by':9s} {'read s':>7s} {'page s':>7s} "
+        f"{'layout':20s} {'chosen by':9s} {'side':8s} {'read s':>7s} {'page s':>7s} "
         f"{'read of file':>22s} {'page/event':>11s} {'PNG s':>6s}"
     )
     with tempfile.TemporaryDirectory() as tmp:
         for layout, sample in layouts.items():
             picks = chosen(sample, args.show)
-            runs: dict[str, list[dict[str, Any]]] = {s: [] for s in SCENARIOS}
-            for _ in range(args.repeat):  # the scenarios take turns: a slow spell hits all
+            runs: dict[tuple[str, str], list[dict[str, Any]]] = {
+                (scenario, side): [] for scenario in SCENARIOS for side in sides
+            }
+            for _ in range(args.repeat):  # everything takes turns: a slow spell hits all
                 for scenario in SCENARIOS:
-                    runs[scenario].append(measure(scenario, sample, picks, tmp))
-            for scenario, results in runs.items():
+                    for side, src in sides.items():
+                        runs[scenario, side].append(measure(scenario, sample, picks, tmp, src))
+            for (scenario, side), results in runs.items():
                 best = {k: min(r[k] for r in results) for k in ("read_s", "page_s", "png_s")}
                 last = results[-1]
                 share = last["bytes_read"] / last["size"]
                 per_event = (last["page_bytes"] - last["empty_page_bytes"]) / last["events"]
                 print(
-                    f"{layout:20s} {scenario:9s} {best['read_s']:7.2f} {best['page_s']:7.2f} "
-                    f"{last['bytes_read'] / 1e6:7.1f} / {last['size'] / 1e6:5.0f} MB {share:5.1%} "
-                    f"{per_event / 1e3:7.1f} kB {best['png_s']:6.2f}"
+                    f"{layout:20s} {scenario:9s} {side:8s} {best['read_s']:7.2f} "
+                    f"{best['page_s']:7.2f} {last['bytes_read'] / 1e6:7.1f} / "
+                    f"{last['size'] / 1e6:5.0f} MB {share:5.1%} {per_event / 1e3:7.1f} kB "
+                    f"{best['png_s']:6.2f}"
                 )
             print(
                 f"{'':20s} page of no event (plotly.js, viewer, detector): "

@@ -27,7 +27,9 @@ Example:
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -197,12 +199,18 @@ def _record(text: str, server: str | None) -> tuple[list[str], str]:
 
 
 class _Files:
-    """The files of a source, each opened when first needed and kept open until closed."""
+    """The files of a source, each opened when first needed and kept open until closed.
+
+    Baskets are decompressed by a pool of one thread a core: LZMA (real NanoAOD's), ZLIB,
+    LZ4 and ZSTD release the GIL, and decompressing is most of the time a display takes.
+    """
 
     def __init__(self, paths: list[str], dataset: str | None = None) -> None:
         self.paths = paths
         self.dataset = dataset
         self._open: dict[str, tuple[Any, Any]] = {}
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+        self.decompression = ThreadPoolExecutor(cores or 1, thread_name_prefix="display-read")
 
     def tree(self, path: str) -> tuple[Any, Any]:
         """The open file and its events tree."""
@@ -223,6 +231,7 @@ class _Files:
     def close(self) -> None:
         for file, _ in self._open.values():
             file.close()
+        self.decompression.shutdown()
 
     def read(self) -> list[FileRead]:
         return [
@@ -303,7 +312,8 @@ def _read_picks(picks: list[Pick], files: _Files | None = None) -> Reading:
         for path in dict.fromkeys(p.file for p in picks):
             chosen = [i for i, p in enumerate(picks) if p.file == path]
             file, tree = files.tree(path)
-            for i, event in zip(chosen, _read_file(path, file, tree, picks, chosen), strict=True):
+            events = _read_file(path, file, tree, picks, chosen, files.decompression)
+            for i, event in zip(chosen, events, strict=True):
                 event.dataset = files.dataset or Path(path).name
                 read[i] = event
         return Reading([read[i] for i in range(len(picks))], files.read())
@@ -313,7 +323,12 @@ def _read_picks(picks: list[Pick], files: _Files | None = None) -> Reading:
 
 
 def _read_file(
-    path: str, file: Any, tree: Any, picks: list[Pick], chosen: list[int]
+    path: str,
+    file: Any,
+    tree: Any,
+    picks: list[Pick],
+    chosen: list[int],
+    decompression: Executor,
 ) -> list[EventData]:
     branches = frozenset(tree.keys())
     names = [f"{c}_{f}" for c, fields in present(branches).items() for f in fields]
@@ -327,7 +342,7 @@ def _read_file(
         )
     flavour = flavour_of(tree.object_path.lstrip("/").split(";")[0], branches)
     version = "outreach" if flavour == "outreach" else version_of(path, tree, branches, file)
-    values = _columns(path, tree, names, entries)
+    values = _columns(path, tree, names, entries, decompression)
     events = []
     for k, i in enumerate(chosen):
         columns = {name: np.asarray(column[k]) for name, column in values.items()}
@@ -361,7 +376,7 @@ def _rows(array: ak.Array) -> list[np.ndarray]:
 
 
 def _columns(
-    path: str, tree: Any, names: list[str], entries: np.ndarray
+    path: str, tree: Any, names: list[str], entries: np.ndarray, decompression: Executor
 ) -> dict[str, list[np.ndarray]]:
     """Each branch's values at ``entries`` (in their order), one read per cluster touched."""
     edges = np.asarray(tree.common_entry_offsets(), dtype=np.int64)
@@ -371,7 +386,13 @@ def _columns(
         positions = np.flatnonzero(cluster == c)
         start, stop = int(entries[positions].min()), int(entries[positions].max()) + 1
         with read_errors_as_input_errors(path):
-            arrays = tree.arrays(names, entry_start=start, entry_stop=stop, how=dict)
+            arrays = tree.arrays(
+                names,
+                entry_start=start,
+                entry_stop=stop,
+                how=dict,
+                decompression_executor=decompression,
+            )
         for name, array in arrays.items():
             for position, value in zip(
                 positions, _rows(array[entries[positions] - start]), strict=True
