@@ -308,6 +308,45 @@ def test_the_page_draws_in_a_browser_offline_without_errors(nanoaod, tmp_path):
     assert max(colour_pixels(screenshot, j["colour"], 25) for j in scene["Jet"]) > 20
 
 
+# A pointer moved onto the 20th point of the first muon in the r-φ view (how plotly's own tests
+# hover), then the "next" button: what the side panel shows after each, kept on <body>.
+POINTER = """<script>
+setTimeout(function () {
+  var view = document.getElementById("view-xy"), layout = view._fullLayout;
+  var muons = view.data.find(function (t) { return t.meta && t.meta.name === "Muon"; });
+  var box = view.getBoundingClientRect();
+  view.querySelector(".nsewdrag").dispatchEvent(new MouseEvent("mousemove", {
+    bubbles: true,
+    clientX: box.left + layout._size.l + layout.xaxis.d2p(muons.x[20]),
+    clientY: box.top + layout._size.t + layout.yaxis.d2p(muons.y[20]),
+  }));
+  setTimeout(function () {
+    document.body.dataset.hovered = document.getElementById("object").innerText;
+    document.getElementById("next").click();
+  }, 500);
+}, 2000);
+</script>"""
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
+def test_hovering_an_object_shows_its_properties_and_next_moves_on(nanoaod, tmp_path):
+    shown = display(str(nanoaod("nano_dimuon.root")), entries=[0, 1])
+    page = shown.html()
+    at = page.rindex("</body>")
+    probed = tmp_path / "probed.html"
+    probed.write_text(page[:at] + POINTER + page[at:])
+    dom, console, requests, _ = browse(probed, tmp_path)
+    hovered = re.search(r'data-hovered="([^"]*)"', dom)
+    assert hovered, "the pointer script did not run"
+    table = hovered.group(1)
+    muon = embedded_data(page)["events"][0]["collections"]["Muon"][0]
+    assert "Muon[0]" in table and "tightId" in table and f"{muon['pt']:.3f}" in table
+    assert 'data-drawn="1:' in dom  # "next" drew the second event
+    assert not [line for line in console if not any(b in line for b in BENIGN_CONSOLE)]
+    assert not requests
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
 def test_a_page_that_loads_from_the_network_or_fails_is_caught(tmp_path):

@@ -13,7 +13,8 @@ import uproot
 import opencoffea
 from opencoffea.display import Pick, display
 from opencoffea.display.catalogue import present, scalars_present
-from opencoffea.display.reading import from_nanoevents, parse_id, read_events
+from opencoffea.display.choosing import parse_id
+from opencoffea.display.reading import from_nanoevents, read_events
 from opencoffea.errors import InputFileError
 from opencoffea.samples import generate
 

@@ -20,7 +20,7 @@ __all__ = ["add_commands"]
 
 
 def _event_id(text: str) -> tuple[int, int, int]:
-    from ..display.reading import parse_id
+    from ..display.choosing import parse_id
 
     try:
         return parse_id(text)

@@ -1,7 +1,7 @@
 """The event display: NanoAOD events in a browser, offline, with trajectories one can trust.
 
 :func:`display` takes a NanoAOD file, ``record:N`` of the CERN Open Data portal, a list of
-(file, entry) pairs or :class:`~opencoffea.display.reading.Pick` (the events an analysis
+(file, entry) pairs or :class:`~opencoffea.display.choosing.Pick` (the events an analysis
 selected, with the objects to mark and the quantities to show), or NanoEvents, and returns a
 :class:`Display`: shown inline in Jupyter (an ``<iframe>`` of the page, no widget kernel), saved
 as one self-contained ``.html`` page for all its events or as ``.png`` r-φ and ρ-z pictures.
@@ -9,6 +9,7 @@ as one self-contained ``.html`` page for all its events or as ``.png`` r-φ and 
 The modules, in the order the data flow through them:
 
 - :mod:`~opencoffea.display.catalogue`: the collections drawn, their names, colours, fields;
+- :mod:`~opencoffea.display.choosing`: a source's files, the events chosen in them (picks);
 - :mod:`~opencoffea.display.reading`: the chosen entries' drawn branches, with uproot;
 - :mod:`~opencoffea.display.detector`: approximate CMS outlines from documented dimensions;
 - :mod:`~opencoffea.display.trajectories`: the physics (helices, muons, cones, MET), numpy;
@@ -35,7 +36,8 @@ from pathlib import Path
 from typing import Any
 
 from ..util import write_atomic
-from .reading import EventData, FileRead, Pick, Reading, from_nanoevents, read_events
+from .choosing import FileRead, Pick
+from .reading import EventData, Reading, from_nanoevents, read_events
 
 __all__ = ["Display", "Pick", "display"]
 

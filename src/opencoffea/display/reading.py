@@ -1,9 +1,8 @@
 """The events to show, read with uproot: only the entries chosen, only the branches drawn.
 
-A source is a NanoAOD file (a path or a URL uproot reads), ``record:N`` of the CERN Open Data
-portal (its files over HTTPS, through :class:`~opencoffea.datasets.portal.Portal`), or a list of
-:class:`Pick` (a file and an entry each, with what to mark in that event): the form an
-analysis's selected events take. From a file or a record the events are chosen by
+A source is a NanoAOD file, ``record:N`` of the portal, or a list of
+:class:`~opencoffea.display.choosing.Pick` (see :mod:`~opencoffea.display.choosing`). From a
+file or a record the events are chosen by
 
 - ``ids``: ``(run, luminosityBlock, event)`` triples (or ``"RUN:LUMI:EVENT"``): to find them,
   the three ID branches are read, and nothing else of the events not chosen;
@@ -27,9 +26,8 @@ Example:
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import Executor, ThreadPoolExecutor
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,46 +35,22 @@ from typing import Any
 import awkward as ak
 import numpy as np
 
-from ..datasets.portal import Portal
 from ..errors import InputFileError
-from ..events import EVENT_TREES, open_file, read_errors_as_input_errors
-from ..nanoaod import flavour_of, is_data, trees_of, version_of
+from ..events import EVENT_IDS, read_errors_as_input_errors
+from ..nanoaod import flavour_of, is_data, version_of
 from .catalogue import present, scalars_present
+from .choosing import FileRead, Files, Pick, parse_id, record_files
 
 __all__ = [
     "DEFAULT_MAX",
     "EventData",
-    "FileRead",
-    "Pick",
     "Reading",
     "from_nanoevents",
-    "parse_id",
     "read_events",
 ]
 
 DEFAULT_MAX = 10
 """Events shown when none are chosen and no ``max_events`` is given."""
-
-_IDS = ("run", "luminosityBlock", "event")
-
-
-@dataclass(frozen=True)
-class Pick:
-    """One event to show: its file and entry, and what to mark in it.
-
-    ``highlight`` gives, per collection, the indices of the objects that matter (drawn
-    brighter and thicker); ``quantities`` the numbers to show with the event (``m4l``, ...).
-
-    Example:
-        >>> Pick("h4l.root", 17, {"Muon": frozenset({0, 2})}, {"m4l": 124.6}).quantities
-        {'m4l': 124.6}
-    """
-
-    file: str
-    entry: int
-    highlight: Mapping[str, frozenset[int]] = field(default_factory=dict)
-    quantities: Mapping[str, float | str] = field(default_factory=dict)
-
 
 Source = str | Path | Sequence[Pick | tuple[str, int]]
 
@@ -102,42 +76,12 @@ class EventData:
     version: str | None = None  # the NanoAOD release; "outreach" for the reduced format
 
 
-@dataclass(frozen=True)
-class FileRead:
-    """What reading took of one file: its size and the bytes read from it, both in bytes."""
-
-    path: str
-    size: int
-    bytes_read: int
-
-
 @dataclass
 class Reading:
     """The events read, in the order chosen, and what each file gave for them."""
 
     events: list[EventData]
     files: list[FileRead]
-
-
-def parse_id(text: str | Sequence[int]) -> tuple[int, int, int]:
-    """``"RUN:LUMI:EVENT"`` (or a triple) as ``(run, lumi, event)``.
-
-    Example:
-        >>> parse_id("315267:205:197798546")
-        (315267, 205, 197798546)
-        >>> parse_id("315267:205")
-        Traceback (most recent call last):
-        ...
-        ValueError: '315267:205' is not RUN:LUMI:EVENT (three whole numbers, e.g. 1:2:3)
-    """
-    parts = text.split(":") if isinstance(text, str) else list(text)
-    try:
-        run, lumi, event = (int(p) for p in parts)
-    except ValueError:
-        raise ValueError(
-            f"{text!r} is not RUN:LUMI:EVENT (three whole numbers, e.g. 1:2:3)"
-        ) from None
-    return run, lumi, event
 
 
 def read_events(
@@ -169,10 +113,10 @@ def read_events(
         max_events = DEFAULT_MAX
     text = str(source)
     if text.startswith("record:"):
-        paths, dataset = _record(text, server)
+        paths, dataset = record_files(text, server)
     else:
         paths, dataset = [text], None
-    files = _Files(paths, dataset)
+    files = Files(paths, dataset)
     try:
         if wanted_ids is not None:
             picks = files.find_ids(wanted_ids)
@@ -187,126 +131,10 @@ def read_events(
         files.close()
 
 
-def _record(text: str, server: str | None) -> tuple[list[str], str]:
-    """The file URLs and title of ``record:N``."""
-    try:
-        recid = int(text.split(":", 1)[1])
-    except ValueError:
-        raise ValueError(f"{text!r} is not record:N (N the number of a portal record)") from None
-    portal = Portal(server)
-    record = portal.dataset(recid)
-    return [portal.url(f) for f in record.files], record.title
-
-
-class _Files:
-    """The files of a source, each opened when first needed and kept open until closed.
-
-    Baskets are decompressed by a pool of one thread a core: LZMA (real NanoAOD's), ZLIB,
-    LZ4 and ZSTD release the GIL, and decompressing is most of the time a display takes.
-    """
-
-    def __init__(self, paths: list[str], dataset: str | None = None) -> None:
-        self.paths = paths
-        self.dataset = dataset
-        self._open: dict[str, tuple[Any, Any]] = {}
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-        self.decompression = ThreadPoolExecutor(cores or 1, thread_name_prefix="display-read")
-
-    def tree(self, path: str) -> tuple[Any, Any]:
-        """The open file and its events tree."""
-        if path not in self._open:
-            file = open_file(path)
-            with read_errors_as_input_errors(path):
-                trees = trees_of(file)
-                name = next((t for t in EVENT_TREES if t in trees), None)
-                if name is None:
-                    raise InputFileError(
-                        path,
-                        "has no events tree (looked for 'Events' and 'aod2nanoaod/Events')",
-                        hint=f"trees in the file: {', '.join(trees) or 'none'}",
-                    )
-                self._open[path] = (file, file[name])
-        return self._open[path]
-
-    def close(self) -> None:
-        for file, _ in self._open.values():
-            file.close()
-        self.decompression.shutdown()
-
-    def read(self) -> list[FileRead]:
-        return [
-            FileRead(path, file.file.source.num_bytes, file.file.source.num_requested_bytes)
-            for path, (file, _) in self._open.items()
-        ]
-
-    def _sizes(self) -> Iterator[tuple[str, int]]:
-        for path in self.paths:
-            yield path, int(self.tree(path)[1].num_entries)
-
-    def first(self, count: int) -> list[Pick]:
-        picks: list[Pick] = []
-        for path, entries in self._sizes():
-            if len(picks) >= count:
-                break
-            picks += [Pick(path, e) for e in range(min(entries, count - len(picks)))]
-        return picks
-
-    def find_entries(self, wanted: list[int]) -> list[Pick]:
-        where: dict[int, Pick] = {}
-        offset = 0
-        for path, entries in self._sizes():
-            if all(e in where or e < 0 for e in wanted):
-                break
-            for e in wanted:
-                if offset <= e < offset + entries:
-                    where[e] = Pick(path, e - offset)
-            offset += entries
-        missing = [e for e in wanted if e not in where]
-        if missing:
-            raise InputFileError(
-                self._name(),
-                f"has no entry {', '.join(map(str, missing))}",
-                hint=f"its entries are 0 to {offset - 1}" if offset else "it has no events",
-            )
-        return [where[e] for e in wanted]
-
-    def find_ids(self, wanted: list[tuple[int, int, int]]) -> list[Pick]:
-        where: dict[tuple[int, int, int], Pick] = {}
-        for path, _ in self._sizes():
-            if len(where) == len(set(wanted)):
-                break
-            tree = self.tree(path)[1]
-            missing = [b for b in _IDS if b not in tree]
-            if missing:
-                raise InputFileError(
-                    path, f"has no branch {', '.join(missing)}: events cannot be found by ID"
-                )
-            with read_errors_as_input_errors(path):
-                ids = tree.arrays(list(_IDS), library="np")
-            # Events whose number is wanted, then their run and lumi: no pass per wanted event.
-            numbers = ids["event"].astype(np.int64)
-            candidates = np.flatnonzero(np.isin(numbers, [t[2] for t in wanted]))
-            for entry in candidates:
-                triple = (
-                    int(ids["run"][entry]),
-                    int(ids["luminosityBlock"][entry]),
-                    int(numbers[entry]),
-                )
-                if triple in wanted and triple not in where:
-                    where[triple] = Pick(path, int(entry))
-        missing_ids = [":".join(map(str, t)) for t in wanted if t not in where]
-        if missing_ids:
-            raise InputFileError(self._name(), f"has no event {', '.join(missing_ids)}")
-        return [where[t] for t in wanted]
-
-    def _name(self) -> str:
-        return self.dataset or ", ".join(self.paths)
-
-
-def _read_picks(picks: list[Pick], files: _Files | None = None) -> Reading:
+def _read_picks(picks: list[Pick], files: Files | None = None) -> Reading:
     """Read the events of ``picks``, file by file and cluster by cluster, in their order."""
     own = files is None
-    files = files or _Files(list(dict.fromkeys(p.file for p in picks)))
+    files = files or Files(list(dict.fromkeys(p.file for p in picks)))
     try:
         read: dict[int, EventData] = {}
         for path in dict.fromkeys(p.file for p in picks):
@@ -333,7 +161,7 @@ def _read_file(
     branches = frozenset(tree.keys())
     names = [f"{c}_{f}" for c, fields in present(branches).items() for f in fields]
     names += [f"{c}_{f}" for c, fields in scalars_present(branches).items() for f in fields]
-    names += [b for b in _IDS if b in branches]
+    names += [b for b in EVENT_IDS if b in branches]
     entries = np.array([picks[i].entry for i in chosen], dtype=np.int64)
     bad = entries[(entries < 0) | (entries >= tree.num_entries)]
     if len(bad):
@@ -433,7 +261,7 @@ def from_nanoevents(
         for name, fields in wanted.items()
         for f in fields
     }
-    ids = {b: ak.to_list(events[b]) if b in events.fields else [None] * count for b in _IDS}
+    ids = {b: ak.to_list(events[b]) if b in events.fields else [None] * count for b in EVENT_IDS}
     metadata = getattr(events, "metadata", None) or {}
     marks = {k: ak.to_list(v)[:count] for k, v in (highlight or {}).items()}
     numbers = {k: ak.to_list(v)[:count] for k, v in (quantities or {}).items()}
