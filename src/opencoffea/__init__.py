@@ -6,7 +6,8 @@ The public API, in one place:
 - :func:`load_config` — read and validate an analysis YAML file;
 - :func:`run` — run an analysis (iterative, futures or dask), returning its :class:`Result`;
 - :func:`write_result` / :func:`load_result` — a result's directory (ROOT + JSON), and back;
-- :func:`generate` — synthetic NanoAOD samples for demos, tests and benchmarks.
+- :func:`generate` — synthetic NanoAOD samples for demos, tests and benchmarks;
+- :func:`display` — events in a browser (one offline HTML page) and as PNG pictures.
 
 Each name is imported when first used (PEP 562), so that ``import opencoffea`` and the
 ``opencoffea`` command start at once: the whole stack (coffea, awkward, uproot, numba) takes
@@ -38,6 +39,7 @@ from .errors import (
 
 if TYPE_CHECKING:
     from .config import AnalysisConfig, load_config
+    from .display import display
     from .execution import run
     from .processor import Processor
     from .recorder import Recorder
@@ -55,6 +57,7 @@ __all__ = [
     "Recorder",
     "Result",
     "__version__",
+    "display",
     "generate",
     "load_config",
     "load_result",
@@ -67,6 +70,7 @@ __all__ = [
 _LAZY = {
     "AnalysisConfig": "config",
     "load_config": "config",
+    "display": "display",
     "run": "execution",
     "Processor": "processor",
     "Recorder": "recorder",
