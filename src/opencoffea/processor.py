@@ -148,7 +148,7 @@ class Processor(ProcessorABC):
 
         # Corrections (on the whole chunk), then the user's method once per shape variation;
         # weight variations are filled by the nominal pass, the cutflow too.
-        variants: dict[str, NanoEvents] = {"nominal": events}
+        variants: Mapping[str, NanoEvents] = {"nominal": events}
         ratios: dict[str, np.ndarray] = {}
         scale_factors = None
         if self.corrector is not None:
