@@ -98,7 +98,7 @@ def run(
     unread: list[ChunkRange] = []
     output = Output(histograms=book(config.histograms))
     corrections: list[dict[str, Any]] = []
-    sources = Sources(config, server, refresh)
+    sources = Sources(config, server, refresh, status=status)
     elapsed = 0.0  # reading and processing; starting and stopping workers is set-up
     resumed = 0
     store: Checkpoint | None = None
