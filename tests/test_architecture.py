@@ -24,10 +24,10 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("corrections", ("corrections",)),
     ("chunk output", ("chunks", "histograms", "output", "outputfile", "recorder")),
     ("processor", ("processor",)),
+    ("plots", ("plotting",)),
     ("results", ("results",)),
     ("execution", ("execution",)),
-    ("plots", ("plotting",)),
-    ("interfaces", ("cli", "__init__")),
+    ("interfaces", ("cli", "api", "__init__")),
 )
 MAX_LINES = 450
 
