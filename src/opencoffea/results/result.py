@@ -347,7 +347,9 @@ class Result:
             >>> load_result(higgs4l_demo).cutflow()["ZZTo4L/4mu"][-1]  # doctest: +ELLIPSIS
             Cut(cut='Z2 mass', events=4650, sumw=4650.0, relative=0.91..., cumulative=0.093)
         """
-        return cutflow_table(self.manifest["cutflows"])
+        cutflows = self.manifest["cutflows"]  # by name: each dataset's, then its categories'
+        order = [n for d in self.config.datasets for n in cutflows if n.partition("/")[0] == d]
+        return cutflow_table({name: cutflows[name] for name in dict.fromkeys([*order, *cutflows])})
 
     def yields(self, histogram: str | None = None) -> YieldTable:
         """The yields per group and category of ``histogram`` (default: the first plotted),
