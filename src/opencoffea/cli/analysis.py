@@ -276,16 +276,19 @@ def _yields(args: argparse.Namespace) -> int:
 
 
 def _generate(args: argparse.Namespace) -> int:
+    from ..datasets.progress import progress_bar
     from ..samples import generate
 
-    path = generate(
-        args.process,
-        args.output,
-        args.events,
-        seed=args.seed,
-        kind=args.kind,
-        format=args.format,
-        compression=args.compression,
-    )
+    with progress_bar(f"generating {args.process} ({args.kind})", args.events) as advance:
+        path = generate(
+            args.process,
+            args.output,
+            args.events,
+            seed=args.seed,
+            kind=args.kind,
+            format=args.format,
+            compression=args.compression,
+            progress=advance,
+        )
     console.print(f"wrote {args.events:,} {args.kind} events of {args.process} to {path}")
     return 0
