@@ -402,10 +402,8 @@ def _execute(path: Path, source: bytes) -> ModuleType:
             sys.modules[module_name] = previous
         if isinstance(err, SyntaxError):
             raise ProcessorLoadError(f"{path}, line {err.lineno}: {err.msg}") from None
-        if isinstance(err, (ProcessorLoadError, KeyboardInterrupt)):
-            raise  # a file it imports with import_analysis: that file's error
-        if not isinstance(err, Exception):
-            raise
+        if isinstance(err, ProcessorLoadError) or not isinstance(err, Exception):
+            raise  # a file it imports with import_analysis: that file's error; Ctrl-C
         frame = traceback.extract_tb(err.__traceback__)[-1]
         raise ProcessorLoadError(
             f"{path}: importing it failed at {frame.filename}, line {frame.lineno}: "
