@@ -7,7 +7,8 @@ The public API, in one place:
 - :func:`run` — run an analysis (iterative, futures or dask), with the YAML's processor or
   a class of a notebook's, returning its :class:`Result` (and writing it, with ``output=``);
 - :func:`write_result` / :func:`load_result` — a result's directory (ROOT + JSON), and back;
-- :func:`generate` — synthetic NanoAOD samples for demos, tests and benchmarks.
+- :func:`generate` — synthetic NanoAOD samples for demos, tests and benchmarks;
+- :func:`display` — events in a browser (one offline HTML page) and as PNG pictures.
 
 Each name is imported when first used (PEP 562), so that ``import opencoffea`` and the
 ``opencoffea`` command start at once: the whole stack (coffea, awkward, uproot, numba) takes
@@ -40,6 +41,7 @@ from .errors import (
 if TYPE_CHECKING:
     from .api import run
     from .config import AnalysisConfig, load_config
+    from .display import display
     from .processor import Processor
     from .recorder import Recorder
     from .results import Result, load_result, write_result
@@ -56,6 +58,7 @@ __all__ = [
     "Recorder",
     "Result",
     "__version__",
+    "display",
     "generate",
     "load_config",
     "load_result",
@@ -68,6 +71,7 @@ __all__ = [
 _LAZY = {
     "AnalysisConfig": "config",
     "load_config": "config",
+    "display": "display",
     "run": "api",
     "Processor": "processor",
     "Recorder": "recorder",

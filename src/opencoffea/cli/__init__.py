@@ -24,7 +24,7 @@ from collections.abc import Sequence
 
 from .._version import __version__
 from ..errors import OpenCoffeaError
-from . import analysis, cluster, corrections, cutflow, portal
+from . import analysis, cluster, corrections, cutflow, display, portal
 from .terminal import EXIT_ERROR, EXIT_FAILED_CHUNKS, EXIT_INCOMPLETE, console, show_log
 
 __all__ = ["EXIT_ERROR", "EXIT_FAILED_CHUNKS", "EXIT_INCOMPLETE", "main"]
@@ -67,4 +67,5 @@ def _parser() -> argparse.ArgumentParser:
     portal.add_commands(sub)
     corrections.add_commands(sub)
     cluster.add_commands(sub)
+    display.add_commands(sub)
     return parser

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import matplotlib
 import mplhep
@@ -86,7 +86,7 @@ def check_plots(result: Plottable, config: AnalysisConfig | None = None) -> None
         raise PlotError(head + "\n".join(problems))
 
 
-def figure_of(result: Plottable, name: str, config: AnalysisConfig | None = None) -> Figure:
+def figure_of(result: Plottable, name: str, config: AnalysisConfig | None = None) -> CMSFigure:
     """The figure of plot ``name`` of the YAML, else of a quick look at histogram ``name``,
     as :func:`plot_result` draws it, not saved: to show in a notebook, change, or save.
 
@@ -101,7 +101,7 @@ def figure_of(result: Plottable, name: str, config: AnalysisConfig | None = None
     groups = plot_groups(result, config, name, plot)
     numbers = numbers_from_groups(result, config, name, plot, groups)
     with matplotlib.rc_context(mplhep.style.CMS):
-        return _figure(plot, groups, numbers, config)
+        return cast(CMSFigure, _figure(plot, groups, numbers, config))  # _figure makes one
 
 
 def plot_result(

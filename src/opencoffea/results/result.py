@@ -48,9 +48,8 @@ from .normalisation import Normalisation, compute_normalisations, normalised_his
 from .records import ExecutionRecord, FileRecord, InputRecord
 
 if TYPE_CHECKING:  # drawn only when asked: matplotlib takes a second to import
-    from matplotlib.figure import Figure
-
     from ..plotting import YieldTable
+    from ..plotting.style import CMSFigure
 
 __all__ = ["FORMAT", "HISTOGRAMS", "LUMIS", "MANIFEST", "RUN_ID", "Result", "SummaryRow"]
 
@@ -364,7 +363,7 @@ class Result:
 
         return yields(self, None, histogram)
 
-    def plot(self, name: str) -> Figure:
+    def plot(self, name: str) -> CMSFigure:
         """The figure of plot ``name`` of the YAML, else a quick look at histogram ``name``
         (:func:`~opencoffea.plotting.figure_of`): shown by a notebook, or ``.savefig(path)``.
 
