@@ -4,7 +4,8 @@ The public API, in one place:
 
 - :class:`Processor` — subclass it and write ``analyze(events, out)``;
 - :func:`load_config` — read and validate an analysis YAML file;
-- :func:`run` — run an analysis (iterative, futures or dask), returning its :class:`Result`;
+- :func:`run` — run an analysis (iterative, futures or dask), with the YAML's processor or
+  a class of a notebook's, returning its :class:`Result` (and writing it, with ``output=``);
 - :func:`write_result` / :func:`load_result` — a result's directory (ROOT + JSON), and back;
 - :func:`generate` — synthetic NanoAOD samples for demos, tests and benchmarks;
 - :func:`display` — events in a browser (one offline HTML page) and as PNG pictures.
@@ -38,9 +39,9 @@ from .errors import (
 )
 
 if TYPE_CHECKING:
+    from .api import run
     from .config import AnalysisConfig, load_config
     from .display import display
-    from .execution import run
     from .processor import Processor
     from .recorder import Recorder
     from .results import Result, load_result, write_result
@@ -71,7 +72,7 @@ _LAZY = {
     "AnalysisConfig": "config",
     "load_config": "config",
     "display": "display",
-    "run": "execution",
+    "run": "api",
     "Processor": "processor",
     "Recorder": "recorder",
     "Result": "results",

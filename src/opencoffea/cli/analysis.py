@@ -80,7 +80,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     )
     generate.set_defaults(handler=_generate)
 
-    plot = sub.add_parser("plot", help="draw the plots of a result (PNG, PDF and JSON)")
+    plot = sub.add_parser(
+        "plot", help="draw the plots of a result, or quick looks without plots: (PNG, PDF, JSON)"
+    )
     plot.add_argument("result", type=Path, help="a result directory")
     plot.add_argument("--config", type=Path, help="take the plots from this YAML instead")
     plot.add_argument("--output", type=Path, help="where to write (default RESULT/plots)")
@@ -110,10 +112,10 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _run_locked(args: argparse.Namespace, config: AnalysisConfig) -> int:
+    from ..api import save
     from ..errors import CheckpointError
     from ..execution import run
     from ..execution.checkpoint import checkpoint_dir, discard, kept
-    from ..results import write_result
 
     directory = args.output or config.output_dir()
     checkpoint = checkpoint_dir(directory)
@@ -144,7 +146,7 @@ def _run_locked(args: argparse.Namespace, config: AnalysisConfig) -> int:
                 soft_wrap=True,
             )
         raise
-    directory = write_result(result, directory)
+    figures = save(result, directory)  # the result, then its plots (or quick looks)
     if result.complete:
         discard(checkpoint)
     _print_summary(result)
@@ -153,11 +155,7 @@ def _run_locked(args: argparse.Namespace, config: AnalysisConfig) -> int:
             f"resumed: {result.execution.resumed} of {result.execution.chunks} chunks "
             "from the checkpoint"
         )
-    if config.plots:
-        from ..plotting import plot_result
-
-        figures = plot_result(result, config)
-        console.print(f"{len(figures) // 3} plot(s) in [bold]{directory / 'plots'}[/]")
+    _print_plots(figures)
     # a resumed run's events include its kept chunks', which took no time in this run
     rate = "" if result.execution.resumed else f" ({result.events_per_second:,.0f} events/s)"
     done = (
@@ -189,6 +187,14 @@ def _run_locked(args: argparse.Namespace, config: AnalysisConfig) -> int:
         )
         return EXIT_INCOMPLETE
     return 0
+
+
+def _print_plots(figures: list[Path]) -> None:
+    """Each figure's path (its PDF and JSON beside it), to open or copy."""
+    if figures:
+        console.print(f"{len(figures)} plot(s) (PNG, PDF and JSON):")
+    for path in figures:
+        console.print(f"  {path}", style="bold", soft_wrap=True, markup=False)
 
 
 def _print_summary(result: Result) -> None:
@@ -251,11 +257,9 @@ def _plot(args: argparse.Namespace) -> int:
     config = load_config(args.config) if args.config else None
     written = plot_result(result, config, args.output)
     if not written:
-        console.print(f"[yellow]no plots[/] in the configuration of {args.result}")
+        console.print(f"[yellow]no histogram to draw[/] in {args.result}")
         return 0
-    console.print(
-        f"{len(written) // 3} plot(s) (PNG, PDF and JSON) in [bold]{written[0].parent}[/]"
-    )
+    _print_plots([path for path in written if path.suffix == ".png"])
     return 0
 
 
@@ -272,16 +276,19 @@ def _yields(args: argparse.Namespace) -> int:
 
 
 def _generate(args: argparse.Namespace) -> int:
+    from ..datasets.progress import progress_bar
     from ..samples import generate
 
-    path = generate(
-        args.process,
-        args.output,
-        args.events,
-        seed=args.seed,
-        kind=args.kind,
-        format=args.format,
-        compression=args.compression,
-    )
+    with progress_bar(f"generating {args.process} ({args.kind})", args.events) as advance:
+        path = generate(
+            args.process,
+            args.output,
+            args.events,
+            seed=args.seed,
+            kind=args.kind,
+            format=args.format,
+            compression=args.compression,
+            progress=advance,
+        )
     console.print(f"wrote {args.events:,} {args.kind} events of {args.process} to {path}")
     return 0

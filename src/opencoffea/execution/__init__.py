@@ -40,7 +40,7 @@ from ..datasets.sources import Sources
 from ..errors import OpenCoffeaError
 from ..histograms import book
 from ..output import Output
-from ..processor import load_processor
+from ..processor import Processor, load_processor
 from ..results import ExecutionRecord, FileRecord, Result
 from .checkpoint import Checkpoint, RunKey
 from .chunking import Chunk, split
@@ -66,6 +66,7 @@ def run(
     refresh: bool = False,
     checkpoint: str | Path | None = None,
     resume: bool = False,
+    processor_class: type[Processor] | None = None,
 ) -> Result:
     """Run the analysis of ``config``; keyword arguments override its ``execution:`` block.
 
@@ -77,6 +78,9 @@ def run(
     each finished chunk is kept there; with ``resume`` too, the chunks kept by an earlier
     run of the same analysis are taken from there and only the others are processed.
     Remove it with :func:`~.checkpoint.discard` once the result is written.
+
+    ``processor_class`` is the processor to run instead of the one ``processor:`` names
+    (:func:`~opencoffea.processor.load_processor` of a class or a ``file.py:Class``).
     """
     if resume and checkpoint is None:
         raise OpenCoffeaError("run(resume=True) needs the checkpoint directory to resume from")
@@ -94,12 +98,14 @@ def run(
     unread: list[ChunkRange] = []
     output = Output(histograms=book(config.histograms))
     corrections: list[dict[str, Any]] = []
-    sources = Sources(config, server, refresh)
+    sources = Sources(config, server, refresh, status=status)
     elapsed = 0.0  # reading and processing; starting and stopping workers is set-up
     resumed = 0
     store: Checkpoint | None = None
     if with_events:
-        processor = load_processor(config)(config, lumimasks=sources.lumimasks(with_events))
+        processor = (processor_class or load_processor(config))(
+            config, lumimasks=sources.lumimasks(with_events)
+        )
         if processor.corrector is not None:
             corrections = processor.corrector.provenance()
         if checkpoint is not None:

@@ -16,17 +16,21 @@ import numpy as np
 
 from ..config import AnalysisConfig, Plot
 from ..errors import PlotError
-from ..results import Result
-from ..util import NOMINAL, choices
+from ..util import NOMINAL
 from .colours import plot_colours
 from .groups import GroupHistogram, group_histograms, plot_roles, reduce_histogram
+from .labels import annotation_places
+from .plottable import Plottable
+from .quicklook import plot_named
 
 __all__ = ["FORMAT", "numbers_from_groups", "plot_groups", "plot_numbers", "stack_total"]
 
 FORMAT = "opencoffea-plot/1"
 
 
-def plot_numbers(result: Result, name: str, config: AnalysisConfig | None = None) -> dict[str, Any]:
+def plot_numbers(
+    result: Plottable, name: str, config: AnalysisConfig | None = None
+) -> dict[str, Any]:
     """Exactly what plot ``name`` shows, as written to ``<name>.json``.
 
     Example:
@@ -38,18 +42,12 @@ def plot_numbers(result: Result, name: str, config: AnalysisConfig | None = None
         (185.0, ['channel'])
     """
     config = config or result.config
-    plot = _plot_named(config, name)
+    plot = plot_named(result, config, name)
     return numbers_from_groups(result, config, name, plot, plot_groups(result, config, name, plot))
 
 
-def _plot_named(config: AnalysisConfig, name: str) -> Plot:
-    if name not in config.plots:
-        raise PlotError(f"no plot {name!r}" + choices(name, config.plots, "plots"))
-    return config.plots[name]
-
-
 def plot_groups(
-    result: Result, config: AnalysisConfig, name: str, plot: Plot
+    result: Plottable, config: AnalysisConfig, name: str, plot: Plot
 ) -> dict[str, GroupHistogram]:
     """The groups plot ``name`` draws, with a mistake named after the plot.
 
@@ -69,7 +67,7 @@ def plot_groups(
 
 
 def numbers_from_groups(
-    result: Result,
+    result: Plottable,
     config: AnalysisConfig,
     name: str,
     plot: Plot,
@@ -90,9 +88,11 @@ def numbers_from_groups(
     _, axis, summed = reduce_histogram(result, histogram, plot.select)
     stack = stack_total(groups, plot)
     colours = plot_colours(plot)
+    edges = np.asarray(axis.edges, dtype=float)
     return {
         "format": FORMAT,
         "plot": name,
+        "quick_look": name not in config.plots,
         "histogram": histogram,
         "systematic": NOMINAL,
         "select": dict(plot.select),
@@ -108,7 +108,17 @@ def numbers_from_groups(
             "yield": stack.total,
             "yield_variance": stack.total_variance,
         },
+        "annotations": annotation_places(plot, edges, _heights(groups, plot, stack)),
     }
+
+
+def _heights(groups: dict[str, GroupHistogram], plot: Plot, stack: GroupHistogram) -> np.ndarray:
+    """The top of what is drawn in each bin: stack, signals on it, data and its error."""
+    tops = [stack.values, *(stack.values + groups[g].values for g in plot.signal)]
+    if plot.data:
+        data = groups[plot.data].values
+        tops.append(data + np.sqrt(np.maximum(data, 0)))
+    return np.max(tops, axis=0)
 
 
 def stack_total(groups: dict[str, GroupHistogram], plot: Plot) -> GroupHistogram:
