@@ -173,7 +173,7 @@ def test_the_figure_draws_the_band_and_its_json_beside_it(tmp_path):
     assert sorted(p.name for p in written) == ["x.json", "x.pdf", "x.png"]
     on_disk = json.loads((tmp_path / "x.json").read_text())
     config = result.config
-    groups = plot_groups(result, config, "x", config.plots["x"])
-    band = plot_band(result, config, "x", groups)
+    plot = config.plots["x"]
+    band = plot_band(result, config, "x", plot, plot_groups(result, config, "x", plot))
     assert band is not None
     assert on_disk["band"]["up"] == band.up.tolist()

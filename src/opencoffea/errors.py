@@ -24,6 +24,7 @@ from typing import ClassVar
 
 __all__ = [
     "AnalysisError",
+    "CheckpointError",
     "ConfigError",
     "CorrectionError",
     "InferenceError",
@@ -147,6 +148,16 @@ class ResultError(OpenCoffeaError):
 
     Example:
         >>> ResultError("results/x/manifest.json: not JSON").stops_run
+        True
+    """
+
+
+class CheckpointError(OpenCoffeaError):
+    """A run that cannot resume from its checkpoint, saying what changed since it was made,
+    or a checkpoint that cannot be written.
+
+    Example:
+        >>> CheckpointError("cannot resume: the processor's code changed").stops_run
         True
     """
 

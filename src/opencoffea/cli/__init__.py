@@ -11,6 +11,7 @@ failed; 4 when a run finished but left events unread on purpose (``--max-chunks`
 Example:
     $ opencoffea run configs/dimuon_demo.yaml --executor futures --workers 2
     $ opencoffea inspect nano_dy.root Muon
+    $ opencoffea cutflow results/dimuon_demo            # each cut, with its efficiencies
     $ opencoffea datasets search DoubleMuon --year 2016 --format nanoaod
     $ opencoffea datasets download 30555 --to data/DoubleMuon --max-files 2
     $ opencoffea jobscript configs/my_analysis.yaml     # the batch job of execution.cluster
@@ -25,7 +26,7 @@ from collections.abc import Sequence
 
 from .._version import __version__
 from ..errors import OpenCoffeaError
-from . import analysis, cluster, corrections, inference, portal
+from . import analysis, cluster, corrections, cutflow, display, inference, portal
 from .terminal import EXIT_ERROR, EXIT_FAILED_CHUNKS, EXIT_INCOMPLETE, console, show_log
 
 __all__ = ["EXIT_ERROR", "EXIT_FAILED_CHUNKS", "EXIT_INCOMPLETE", "main"]
@@ -64,8 +65,10 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"opencoffea {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     analysis.add_commands(sub)
+    cutflow.add_commands(sub)
     portal.add_commands(sub)
     corrections.add_commands(sub)
     cluster.add_commands(sub)
     inference.add_commands(sub)
+    display.add_commands(sub)
     return parser

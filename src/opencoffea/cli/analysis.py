@@ -16,6 +16,7 @@ Example:
 from __future__ import annotations
 
 import argparse
+import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -51,6 +52,11 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     run.add_argument("--quiet", action="store_true", help="no progress bars")
     run.add_argument("--server", help="CERN Open Data portal for record: datasets")
     run.add_argument("--refresh", action="store_true", help="ask the portal again for records")
+    run.add_argument(
+        "--resume",
+        action="store_true",
+        help="take the chunks an interrupted run of the same analysis finished; process the rest",
+    )
     run.set_defaults(handler=_run)
 
     check = sub.add_parser("check", help="validate a YAML file without running it")
@@ -74,7 +80,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     )
     generate.set_defaults(handler=_generate)
 
-    plot = sub.add_parser("plot", help="draw the plots of a result (PNG, PDF and JSON)")
+    plot = sub.add_parser(
+        "plot", help="draw the plots of a result, or quick looks without plots: (PNG, PDF, JSON)"
+    )
     plot.add_argument("result", type=Path, help="a result directory")
     plot.add_argument("--config", type=Path, help="take the plots from this YAML instead")
     plot.add_argument("--output", type=Path, help="where to write (default RESULT/plots)")
@@ -104,30 +112,55 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _run_locked(args: argparse.Namespace, config: AnalysisConfig) -> int:
+    from ..api import save
+    from ..errors import CheckpointError
     from ..execution import run
-    from ..results import write_result
+    from ..execution.checkpoint import checkpoint_dir, discard, kept
 
-    result = run(
-        config,
-        executor=args.executor,
-        workers=args.workers,
-        scheduler=args.scheduler,
-        chunksize=args.chunksize,
-        max_chunks=args.max_chunks,
-        status=not args.quiet,
-        server=args.server,
-        refresh=args.refresh,
-    )
-    directory = write_result(result, args.output)
+    directory = args.output or config.output_dir()
+    checkpoint = checkpoint_dir(directory)
+    output = ["--output", str(args.output)] if args.output else []
+    again = shlex.join(["opencoffea", "run", str(args.config), *output])  # to copy and paste
+    try:
+        result = run(
+            config,
+            executor=args.executor,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            chunksize=args.chunksize,
+            max_chunks=args.max_chunks,
+            status=not args.quiet,
+            server=args.server,
+            refresh=args.refresh,
+            checkpoint=checkpoint,
+            resume=args.resume,
+        )
+    except CheckpointError:
+        raise
+    except BaseException:  # Ctrl-C, a lost scheduler, any error: what finished is kept
+        finished = kept(checkpoint)
+        if finished:
+            console.print(
+                f"{finished} finished chunk(s) kept in {checkpoint}; with the same "
+                f"configuration and processor, [bold]{again} --resume[/] processes only the others",
+                soft_wrap=True,
+            )
+        raise
+    figures = save(result, directory)  # the result, then its plots (or quick looks)
+    if result.complete:
+        discard(checkpoint)
     _print_summary(result)
-    if config.plots:
-        from ..plotting import plot_result
-
-        figures = plot_result(result, config)
-        console.print(f"{len(figures) // 3} plot(s) in [bold]{directory / 'plots'}[/]")
+    if result.execution.resumed:
+        console.print(
+            f"resumed: {result.execution.resumed} of {result.execution.chunks} chunks "
+            "from the checkpoint"
+        )
+    _print_plots(figures)
+    # a resumed run's events include its kept chunks', which took no time in this run
+    rate = "" if result.execution.resumed else f" ({result.events_per_second:,.0f} events/s)"
     done = (
-        f"{result.events_processed:,} events in {result.execution.seconds:.1f} s "
-        f"({result.events_per_second:,.0f} events/s) with {result.execution.executor}"
+        f"{result.events_processed:,} events in {result.execution.seconds:.1f} s{rate} "
+        f"with {result.execution.executor}"
         if result.inputs
         else f"{sum(map(len, result.premade.values()))} pre-made histograms read"
     )
@@ -144,14 +177,24 @@ def _run_locked(args: argparse.Namespace, config: AnalysisConfig) -> int:
                 f"  {failure.file} [{failure.entry_start}, {failure.entry_stop}): {failure.error}",
                 soft_wrap=True,
             )
+        console.print(f"[bold]{again} --resume[/] tries them again", soft_wrap=True)
         return EXIT_FAILED_CHUNKS
     if result.unread:
         console.print(
             f"[yellow]{result.events_unread:,} events left unread by --max-chunks "
-            "(listed in manifest.json)[/]"
+            f"(listed in manifest.json)[/]; [bold]{again} --resume[/] reads them",
+            soft_wrap=True,
         )
         return EXIT_INCOMPLETE
     return 0
+
+
+def _print_plots(figures: list[Path]) -> None:
+    """Each figure's path (its PDF and JSON beside it), to open or copy."""
+    if figures:
+        console.print(f"{len(figures)} plot(s) (PNG, PDF and JSON):")
+    for path in figures:
+        console.print(f"  {path}", style="bold", soft_wrap=True, markup=False)
 
 
 def _print_summary(result: Result) -> None:
@@ -214,11 +257,9 @@ def _plot(args: argparse.Namespace) -> int:
     config = load_config(args.config) if args.config else None
     written = plot_result(result, config, args.output)
     if not written:
-        console.print(f"[yellow]no plots[/] in the configuration of {args.result}")
+        console.print(f"[yellow]no histogram to draw[/] in {args.result}")
         return 0
-    console.print(
-        f"{len(written) // 3} plot(s) (PNG, PDF and JSON) in [bold]{written[0].parent}[/]"
-    )
+    _print_plots([path for path in written if path.suffix == ".png"])
     return 0
 
 
@@ -235,16 +276,19 @@ def _yields(args: argparse.Namespace) -> int:
 
 
 def _generate(args: argparse.Namespace) -> int:
+    from ..datasets.progress import progress_bar
     from ..samples import generate
 
-    path = generate(
-        args.process,
-        args.output,
-        args.events,
-        seed=args.seed,
-        kind=args.kind,
-        format=args.format,
-        compression=args.compression,
-    )
+    with progress_bar(f"generating {args.process} ({args.kind})", args.events) as advance:
+        path = generate(
+            args.process,
+            args.output,
+            args.events,
+            seed=args.seed,
+            kind=args.kind,
+            format=args.format,
+            compression=args.compression,
+            progress=advance,
+        )
     console.print(f"wrote {args.events:,} {args.kind} events of {args.process} to {path}")
     return 0

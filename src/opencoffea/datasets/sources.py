@@ -63,7 +63,8 @@ class Sources:
     ``server`` is the CERN Open Data portal for ``record:`` datasets (else the YAML's
     ``portal:``, else ``OPENCOFFEA_PORTAL``, else opendata.cern.ch); ``refresh`` asks it
     again for records already in the cache. No portal client is made until a dataset or a
-    lumi mask asks for a record.
+    lumi mask asks for a record. ``status`` shows progress bars while samples are
+    generated and records' files asked for.
 
     Example:
         >>> from opencoffea import load_config
@@ -76,9 +77,15 @@ class Sources:
     """
 
     def __init__(
-        self, config: AnalysisConfig, server: str | None = None, refresh: bool = False
+        self,
+        config: AnalysisConfig,
+        server: str | None = None,
+        refresh: bool = False,
+        *,
+        status: bool = False,
     ) -> None:
         self.config = config
+        self.status = status
         self._server = server
         self._refresh = refresh
         self._portal: Portal | None = None
@@ -103,8 +110,8 @@ class Sources:
         """
         spec = self.config.datasets[dataset]
         if spec.record is None:
-            return self._owned(dataset, resolve_files(self.config, dataset))
-        record, files = record_files(self.config, dataset, self.portal)
+            return self._owned(dataset, resolve_files(self.config, dataset, progress=self.status))
+        record, files = record_files(self.config, dataset, self.portal, progress=self.status)
         self.records[dataset] = record
         self.described.setdefault(dataset, {}).update(
             record=record.recid,

@@ -13,8 +13,9 @@ progress bars and their tree reduction). The chunk function is ours rather than 
   NanoAOD flavour and clusters (where chunks should end), in the same single opening.
 
 One module a step: :mod:`.executors` (coffea's, configured), :mod:`.prepass`,
-:mod:`.chunking`, :mod:`.processing` (the chunk function, accounting) and :mod:`.premade`
-(pre-made histograms into the output); :func:`run` here calls them in order.
+:mod:`.chunking`, :mod:`.checkpoint` (finished chunks kept, for resuming),
+:mod:`.processing` (the chunk function, accounting) and :mod:`.premade` (pre-made
+histograms into the output); :func:`run` here calls them in order.
 
 Example:
     >>> from opencoffea import load_config
@@ -29,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import io
 import time
+from pathlib import Path
 from typing import Any
 
 from ..chunks import ChunkRange
@@ -38,8 +40,9 @@ from ..datasets.sources import Sources
 from ..errors import OpenCoffeaError
 from ..histograms import book
 from ..output import Output
-from ..processor import load_processor
+from ..processor import Processor, load_processor
 from ..results import ExecutionRecord, FileRecord, Result
+from .checkpoint import Checkpoint, RunKey
 from .chunking import Chunk, split
 from .executors import executors
 from .openfiles import OPEN_FILES
@@ -61,13 +64,26 @@ def run(
     status: bool = True,
     server: str | None = None,
     refresh: bool = False,
+    checkpoint: str | Path | None = None,
+    resume: bool = False,
+    processor_class: type[Processor] | None = None,
 ) -> Result:
     """Run the analysis of ``config``; keyword arguments override its ``execution:`` block.
 
     ``server`` is the CERN Open Data portal for ``record:`` datasets (else the YAML's
     ``portal:``, else ``OPENCOFFEA_PORTAL``, else opendata.cern.ch); ``refresh`` asks it
     again for records already in the cache. ``status`` shows progress bars.
+
+    With ``checkpoint`` (a directory, :func:`~.checkpoint.checkpoint_dir` of the result's),
+    each finished chunk is kept there; with ``resume`` too, the chunks kept by an earlier
+    run of the same analysis are taken from there and only the others are processed.
+    Remove it with :func:`~.checkpoint.discard` once the result is written.
+
+    ``processor_class`` is the processor to run instead of the one ``processor:`` names
+    (:func:`~opencoffea.processor.load_processor` of a class or a ``file.py:Class``).
     """
+    if resume and checkpoint is None:
+        raise OpenCoffeaError("run(resume=True) needs the checkpoint directory to resume from")
     settings = _settings(
         config.execution,
         executor=executor,
@@ -82,12 +98,20 @@ def run(
     unread: list[ChunkRange] = []
     output = Output(histograms=book(config.histograms))
     corrections: list[dict[str, Any]] = []
-    sources = Sources(config, server, refresh)
+    sources = Sources(config, server, refresh, status=status)
     elapsed = 0.0  # reading and processing; starting and stopping workers is set-up
+    resumed = 0
+    store: Checkpoint | None = None
     if with_events:
-        processor = load_processor(config)(config, lumimasks=sources.lumimasks(with_events))
+        processor = (processor_class or load_processor(config))(
+            config, lumimasks=sources.lumimasks(with_events)
+        )
         if processor.corrector is not None:
             corrections = processor.corrector.provenance()
+        if checkpoint is not None:
+            key = RunKey.of(config, processor)
+            store = Checkpoint.open(checkpoint, key, settings.chunksize, resume=resume)
+            settings = settings.model_copy(update={"chunksize": store.chunksize})
         files = [f for name in with_events for f in sources.files(name)]
         # coffea's executors draw progress bars whatever their ``status``; quiet means quiet.
         quiet = contextlib.nullcontext() if status else contextlib.redirect_stdout(io.StringIO())
@@ -99,7 +123,10 @@ def run(
                     (s.record.dataset, s.record.info.path, s.record.info.is_data) for s in scans
                 )
                 chunks, unread = split(scans, settings.chunksize, settings.max_chunks)
-                output = process(chunks, processor, make("Processing", "chunk"))
+                remaining, output = store.completed(chunks) if store else (chunks, Output())
+                resumed = len(chunks) - len(remaining)
+                done = store.save if store else None
+                output += process(remaining, processor, make("Processing", "chunk"), done)
                 elapsed = time.perf_counter() - started
         finally:
             OPEN_FILES.close_all()  # those this process kept open (the iterative executor's)
@@ -123,9 +150,9 @@ def run(
         files=records,
         unread=unread,
         premade=premade,
-        execution=ExecutionRecord(settings, len(chunks), round(elapsed, 3)),
+        execution=ExecutionRecord(settings, len(chunks), round(elapsed, 3), resumed),
         sources=sources.described,
-        warnings=sources.warnings + notes(output),
+        warnings=sources.warnings + (store.notes if store else []) + notes(output),
         corrections=corrections,
     )
 

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import hashlib
 import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import cloudpickle
@@ -32,10 +34,22 @@ from .openfiles import OPEN_FILES
 __all__ = ["check_accounting", "notes", "process"]
 
 
-def process(chunks: list[Chunk], processor: Processor, executor: Any) -> Output:
-    """The merged output of every chunk; a run-stopping error is raised here, as itself."""
+def process(
+    chunks: list[Chunk],
+    processor: Processor,
+    executor: Any,
+    done: Callable[[Chunk, Output], None] | None = None,
+) -> Output:
+    """The merged output of every chunk; a run-stopping error is raised here, as itself.
+
+    ``done(chunk, output)`` is called for each chunk as it finishes (to keep it in a
+    checkpoint), where the chunk ran: coffea's executors hand back only the merged total.
+    """
     payload = cloudpickle.dumps(processor)
-    output = call(executor, chunks, _ChunkFunction(payload), processor.new_output())
+    function: Callable[[Chunk], Output] = _ChunkFunction(payload)
+    if done is not None:
+        function = _ThenDone(function, done)
+    output = call(executor, chunks, function, processor.new_output())
     fatal = [f for f in output.failures if f.fatal is not None]
     if fatal:  # the error itself travelled back: raise it here, naming where it happened
         error = fatal[0].fatal
@@ -87,6 +101,19 @@ class _ChunkFunction:
                 )
             )
             return output
+
+
+@dataclass(frozen=True)
+class _ThenDone:
+    """A chunk function, then ``done`` with the chunk and its output."""
+
+    function: Callable[[Chunk], Output]
+    done: Callable[[Chunk, Output], None]
+
+    def __call__(self, chunk: Chunk) -> Output:
+        output = self.function(chunk)
+        self.done(chunk, output)
+        return output
 
 
 def notes(output: Output) -> list[str]:

@@ -33,14 +33,14 @@ from typing import Any, Literal
 
 import numpy as np
 
-from ..config import AnalysisConfig
+from ..config import AnalysisConfig, Plot
 from ..errors import PlotError
-from ..results import Result
 from ..util import choices
 from .groups import GroupHistogram
+from .plottable import Plottable
 from .variations import group_variations, sources
 
-__all__ = ["Band", "band_sources", "plot_band", "uncertainty_band"]
+__all__ = ["Band", "band_problems", "band_sources", "plot_band", "uncertainty_band"]
 
 Shift = tuple[np.ndarray | None, np.ndarray | None]
 """A process's values at a source's up and down shifts (None: it has no such shift)."""
@@ -154,7 +154,7 @@ def uncertainty_band(
     )
 
 
-def band_sources(result: Result, config: AnalysisConfig, histogram: str) -> list[str]:
+def band_sources(result: Plottable, config: AnalysisConfig, histogram: str) -> list[str]:
     """Every source a band of ``histogram`` can take: the result's variations, then
     ``normalisation:``'s.
 
@@ -170,16 +170,43 @@ def band_sources(result: Result, config: AnalysisConfig, histogram: str) -> list
     return [*shape, *(config.normalisation.sources if config.normalisation else [])]
 
 
+def band_problems(result: Plottable, config: AnalysisConfig, name: str, plot: Plot) -> list[str]:
+    """The sources that plot ``name``'s ``syst_band`` names and the result has not, each a
+    problem (:func:`~.figures.check_plots` reports them with the plot's other mistakes).
+
+    Example:
+        >>> from opencoffea import load_result
+        >>> from opencoffea.config import SystBand
+        >>> result = load_result(higgs4l_demo)
+        >>> plot = result.config.plots["m4l"].model_copy(
+        ...     update={"syst_band": SystBand(sources=["lumo"])})
+        >>> band_problems(result, result.config, "m4l", plot)  # doctest: +NORMALIZE_WHITESPACE
+        ["plot 'm4l': no uncertainty 'lumo' for its band (did you mean 'lumi'?); uncertainties:
+         lumi, xsec_ZZ → 4ℓ"]
+    """
+    if plot.syst_band is None or plot.syst_band.sources == "all":
+        return []
+    available = band_sources(result, config, plot.histogram or name)
+    return [
+        f"plot {name!r}: no uncertainty {source!r} for its band"
+        + choices(source, available, "uncertainties")
+        for source in plot.syst_band.sources
+        if source not in available
+    ]
+
+
 def plot_band(
-    result: Result,
+    result: Plottable,
     config: AnalysisConfig,
     name: str,
+    plot: Plot,
     groups: dict[str, GroupHistogram],
     only: str | None = None,
 ) -> Band | None:
-    """The band of plot ``name`` around its stack and signals (or around the group ``only``),
-    None when it has none (``syst_band: null``, or no variation and no normalisation
-    uncertainty). ``groups`` are the plot's groups (:func:`~.numbers.plot_groups`).
+    """The band of plot ``name`` (``plot``, of the YAML or a quick look) around its stack and
+    signals (or around the group ``only``), None when it has none (``syst_band: null``, or no
+    variation and no normalisation uncertainty). ``groups`` are the plot's groups
+    (:func:`~.numbers.plot_groups`).
 
     Example:
         >>> from opencoffea import load_result
@@ -188,12 +215,11 @@ def plot_band(
         >>> result = load_result(higgs4l_demo)
         >>> config = result.config.model_copy(
         ...     update={"normalisation": Normalisation(lumi=0.026, xsec={"ZZ → 4ℓ": 0.1})})
-        >>> groups = plot_groups(result, config, "m4l", config.plots["m4l"])
-        >>> band = plot_band(result, config, "m4l", groups)
+        >>> plot = config.plots["m4l"]
+        >>> band = plot_band(result, config, "m4l", plot, plot_groups(result, config, "m4l", plot))
         >>> band.sources, round(float(band.syst_up.sum()), 2)  # 2.6 % of all, 10 % of ZZ
         (('lumi', 'xsec_ZZ → 4ℓ'), 16.69)
     """
-    plot = config.plots[name]
     if plot.syst_band is None:
         return None
     histogram = plot.histogram or name

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import matplotlib
 import mplhep
@@ -31,22 +31,23 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from ..config import AnalysisConfig, Plot
 from ..errors import PlotError
-from ..results import Result
-from ..util import choices
-from .band import band_sources
+from .band import band_problems
 from .colours import colour, plot_colours
 from .groups import GroupHistogram, check_groups, group_members, plot_roles, reduce_histogram
-from .labels import experiment_label, legend_text, mathtext, ylabel_text
+from .labels import draw_annotations, experiment_label, legend_text, mathtext, ylabel_text
 from .numbers import numbers_from_groups, plot_groups, stack_total
+from .plottable import Plottable
+from .quicklook import drawn_plots, plot_named
+from .style import CMSFigure
 
-__all__ = ["check_plots", "plot_pulls", "plot_result"]
+__all__ = ["check_plots", "figure_of", "plot_pulls", "plot_result"]
 
 # Where the tallest thing drawn sits, as a fraction of the frame's height: the rest is left
 # to the legend (top right) and the experiment label (top left, inside the frame).
 PEAK_HEIGHT = 0.7
 
 
-def check_plots(result: Result, config: AnalysisConfig | None = None) -> None:
+def check_plots(result: Plottable, config: AnalysisConfig | None = None) -> None:
     """Every mistake in the plots of ``config`` against this result, in one error.
 
     Called by :func:`plot_result` before it draws anything, so a bad plot leaves no
@@ -68,7 +69,7 @@ def check_plots(result: Result, config: AnalysisConfig | None = None) -> None:
     config = config or result.config
     members = group_members(result, config)
     problems = []
-    for name, plot in config.plots.items():
+    for name, plot in drawn_plots(result, config).items():
         if not re.fullmatch(r"[A-Za-z0-9_.\-]+", name):
             problems.append(f"plot {name!r}: name it with letters, digits, '_', '-' and '.'")
         try:
@@ -77,14 +78,7 @@ def check_plots(result: Result, config: AnalysisConfig | None = None) -> None:
         except PlotError as err:
             problems.append(f"plot {name!r}: {err}")
         else:
-            wanted = plot.syst_band.sources if plot.syst_band is not None else "all"
-            available = band_sources(result, config, plot.histogram or name)
-            problems += [
-                f"plot {name!r}: no uncertainty {source!r} for its band"
-                + choices(source, available, "uncertainties")
-                for source in ([] if wanted == "all" else wanted)
-                if source not in available
-            ]
+            problems += band_problems(result, config, name, plot)
         for group, value in plot.colors.items():
             if not is_color_like(colour(value)):
                 problems.append(
@@ -96,10 +90,29 @@ def check_plots(result: Result, config: AnalysisConfig | None = None) -> None:
         raise PlotError(head + "\n".join(problems))
 
 
+def figure_of(result: Plottable, name: str, config: AnalysisConfig | None = None) -> CMSFigure:
+    """The figure of plot ``name`` of the YAML, else of a quick look at histogram ``name``,
+    as :func:`plot_result` draws it, not saved: to show in a notebook, change, or save.
+
+    Example:
+        >>> from opencoffea import load_result
+        >>> figure = figure_of(load_result(higgs4l_demo), "mZ1")  # a histogram, no plot
+        >>> [axes.get_xlabel() for axes in figure.axes]
+        ['$m_{Z_1}$ [GeV]']
+    """
+    config = config or result.config
+    plot = plot_named(result, config, name)
+    groups = plot_groups(result, config, name, plot)
+    numbers = numbers_from_groups(result, config, name, plot, groups)
+    with matplotlib.rc_context(mplhep.style.CMS):
+        return cast(CMSFigure, _figure(plot, groups, numbers, config))  # _figure makes one
+
+
 def plot_result(
-    result: Result, config: AnalysisConfig | None = None, directory: Path | None = None
+    result: Plottable, config: AnalysisConfig | None = None, directory: Path | None = None
 ) -> list[Path]:
-    """Draw every plot of the configuration: ``<plot>.png``, ``.pdf`` and ``.json``.
+    """Draw every plot of the configuration: ``<plot>.png``, ``.pdf`` and ``.json``; without
+    ``plots:``, a quick look at each histogram (:func:`~.quicklook.drawn_plots`).
 
     ``config`` defaults to the result's own; ``directory`` to ``<result>/plots``, and must be
     given for a result that is not written yet (its ``directory`` is None).
@@ -118,7 +131,7 @@ def plot_result(
     check_plots(result, config)
     directory = Path(directory)
     written: list[Path] = []
-    for name, plot in config.plots.items():
+    for name, plot in drawn_plots(result, config).items():
         directory.mkdir(parents=True, exist_ok=True)
         groups = plot_groups(result, config, name, plot)
         numbers = numbers_from_groups(result, config, name, plot, groups)
@@ -144,7 +157,7 @@ def plot_pulls(pulls: dict[str, tuple[float, float]], stem: Path, title: str = "
     """
     names = list(pulls)
     with matplotlib.rc_context(mplhep.style.CMS):
-        figure = Figure(figsize=(9, 2.5 + 0.6 * max(len(names), 1)), layout="constrained")
+        figure = CMSFigure(figsize=(9, 2.5 + 0.6 * max(len(names), 1)), layout="constrained")
         FigureCanvasAgg(figure)
         ax = figure.subplots()
         ax.axvspan(-2, 2, color="#ffff99", label="±2σ")
@@ -191,7 +204,7 @@ def _figure(
     layout = (
         ConstrainedLayoutEngine(hspace=0, h_pad=0.02) if plot.ratio else ConstrainedLayoutEngine()
     )
-    figure = Figure(figsize=(10, 12.5 if plot.ratio else 10), layout=layout)
+    figure = CMSFigure(figsize=(10, 12.5 if plot.ratio else 10), layout=layout)
     FigureCanvasAgg(figure)  # no pyplot: no display needed, no global figure state
     if plot.ratio:
         top, bottom = figure.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": (3, 1)})
@@ -206,6 +219,7 @@ def _figure(
     _limits(top, plot, edges, peak, smallest)
     _legend(top, plot, [style["label"] for _, _, style in bands] if numbers["band"] else [])
     _label(top, plot, config)
+    draw_annotations(top, numbers["annotations"])
     top.set_ylabel(mathtext(plot.ylabel or ylabel_text(edges, axis_label)))
     xlabel = mathtext(plot.xlabel or axis_label)
     if bottom is not None and plot.data:
@@ -420,7 +434,7 @@ def _legend(ax: Any, plot: Plot, bands: list[str]) -> None:
 
 def _label(ax: Any, plot: Plot, config: AnalysisConfig) -> None:
     """The experiment label (``CMS`` bold, the rest italic) and the luminosity on the right."""
-    experiment, text, right = experiment_label(plot, config.luminosity)
+    experiment, text, right = experiment_label(plot, config)
     # inside the frame, top left, the text under "CMS" (a long one stays clear of the
     # legend); the luminosity above the frame on the right; no "Simulation" added
     mplhep.label.exp_label(exp=experiment, text=text, data=True, rlabel=right, loc=2, ax=ax)

@@ -21,8 +21,8 @@ import numpy as np
 
 from ..config import AnalysisConfig, Plot
 from ..errors import PlotError
-from ..results import Result
 from ..util import NOMINAL, choices
+from .plottable import Plottable
 
 __all__ = [
     "GroupHistogram",
@@ -104,7 +104,7 @@ class GroupHistogram:
         }
 
 
-def group_members(result: Result, config: AnalysisConfig | None = None) -> dict[str, list[str]]:
+def group_members(result: Plottable, config: AnalysisConfig | None = None) -> dict[str, list[str]]:
     """The datasets of the result in each plot group, in the result's order.
 
     A dataset's group is the one ``config`` gives it (so another YAML can regroup), else the
@@ -127,7 +127,7 @@ def group_members(result: Result, config: AnalysisConfig | None = None) -> dict[
 
 
 def group_histograms(
-    result: Result,
+    result: Plottable,
     histogram: str,
     groups: dict[str, str],
     select: dict[str, str] | None = None,
@@ -168,7 +168,7 @@ def group_histograms(
 
 
 def reduce_histogram(
-    result: Result, histogram: str, select: dict[str, str], systematic: str | None = NOMINAL
+    result: Plottable, histogram: str, select: dict[str, str], systematic: str | None = NOMINAL
 ) -> tuple[hist.Hist, Any, list[str]]:
     """The histogram at the nominal variation with categories selected or summed.
 

@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..config import AnalysisConfig
-from ..results import Result
 from ..util import NOMINAL
 from .groups import GroupHistogram, group_histograms, group_members, reduce_histogram
+from .plottable import Plottable
 
 __all__ = ["Variations", "group_variations", "sources"]
 
@@ -79,7 +79,7 @@ class Variations:
 
 
 def group_variations(
-    result: Result,
+    result: Plottable,
     histogram: str,
     groups: Sequence[str],
     select: dict[str, str] | None = None,

@@ -9,6 +9,8 @@ Example:
     >>> record = ExecutionRecord(Execution(executor="futures", workers=2), chunks=4, seconds=1.5)
     >>> record.to_json()["executor"], ExecutionRecord.from_json(record.to_json()) == record
     ('futures', True)
+    >>> ExecutionRecord(Execution(), chunks=10, seconds=2.0, resumed=3).to_json()["resumed"]
+    3
 """
 
 from __future__ import annotations
@@ -81,12 +83,14 @@ class InputRecord(FileRecord):
 
 @dataclass(frozen=True)
 class ExecutionRecord:
-    """How a run ran: its execution settings, the chunks it made, and the seconds it took
-    to read and process them (set-up, such as loading corrections, not counted)."""
+    """How a run ran: its execution settings, the chunks it made, the seconds it took to
+    read and process them (set-up, such as loading corrections, not counted), and how
+    many of the chunks were taken from the checkpoint of an interrupted run (``resumed``)."""
 
     settings: Execution
     chunks: int
     seconds: float
+    resumed: int = 0
 
     @property
     def executor(self) -> str:
@@ -94,11 +98,14 @@ class ExecutionRecord:
         return self.settings.executor
 
     def to_json(self) -> dict[str, Any]:
-        """The settings' fields, then ``chunks`` and ``seconds`` (as the manifest has it)."""
-        return {**self.settings.model_dump(), "chunks": self.chunks, "seconds": self.seconds}
+        """The settings' fields, then ``chunks``, ``seconds`` and ``resumed`` (as the
+        manifest has it)."""
+        counts = {"chunks": self.chunks, "seconds": self.seconds, "resumed": self.resumed}
+        return {**self.settings.model_dump(), **counts}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ExecutionRecord:
         """The record of the manifest's ``execution`` entry."""
-        settings = {k: v for k, v in data.items() if k not in ("chunks", "seconds")}
-        return cls(Execution.model_validate(settings), data["chunks"], data["seconds"])
+        counts = ("chunks", "seconds", "resumed")
+        settings = {k: v for k, v in data.items() if k not in counts}
+        return cls(Execution.model_validate(settings), *(data[k] for k in counts))

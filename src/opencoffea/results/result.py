@@ -33,7 +33,7 @@ from dataclasses import asdict, dataclass
 from functools import cached_property
 from importlib import metadata as _metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import hist
 
@@ -42,8 +42,14 @@ from ..config import AnalysisConfig
 from ..datasets.lumis import LumiSections
 from ..datasets.premade import PremadeInput
 from ..output import Cutflow, Output
+from .cutflow import CutflowTable, cutflow_table
+from .html import result_html
 from .normalisation import Normalisation, compute_normalisations, normalised_histograms
 from .records import ExecutionRecord, FileRecord, InputRecord
+
+if TYPE_CHECKING:  # drawn only when asked: matplotlib takes a second to import
+    from ..plotting import YieldTable
+    from ..plotting.style import CMSFigure
 
 __all__ = ["FORMAT", "HISTOGRAMS", "LUMIS", "MANIFEST", "RUN_ID", "Result", "SummaryRow"]
 
@@ -96,6 +102,9 @@ class Result:
     ``directory`` is where the result is written, None until it is. There is no ``==``:
     a result made in memory holds its categories in the order chunks filled them, one
     read back in the manifest's order; compare attributes, histograms bin by bin.
+
+    To look at: :meth:`cutflow`, :meth:`yields`, :meth:`plot` and, in a notebook, the
+    result itself (datasets, events, Σw, cutflows, links to its plots).
 
     Example:
         >>> from opencoffea import load_config, run
@@ -325,6 +334,51 @@ class Result:
                 )
             )
         return rows
+
+    # -- to look at
+
+    def cutflow(self) -> CutflowTable:
+        """Per dataset and category (``"ZZ/4mu"``), each cut's events and Σw with its
+        efficiencies, relative and cumulative (see :mod:`~opencoffea.results.cutflow`).
+
+        Example:
+            >>> from opencoffea import load_result
+            >>> load_result(higgs4l_demo).cutflow()["ZZTo4L/4mu"][-1]  # doctest: +ELLIPSIS
+            Cut(cut='Z2 mass', events=4650, sumw=4650.0, relative=0.91..., cumulative=0.093)
+        """
+        cutflows = self.manifest["cutflows"]  # by name: each dataset's, then its categories'
+        order = [n for d in self.config.datasets for n in cutflows if n.partition("/")[0] == d]
+        return cutflow_table({name: cutflows[name] for name in dict.fromkeys([*order, *cutflows])})
+
+    def yields(self, histogram: str | None = None) -> YieldTable:
+        """The yields per group and category of ``histogram`` (default: the first plotted),
+        as ``opencoffea yields`` prints them (:func:`~opencoffea.plotting.yields`).
+
+        Example:
+            >>> from opencoffea import load_result
+            >>> load_result(higgs4l_demo).yields().cells["Data"]["combined"].value
+            185.0
+        """
+        from ..plotting import yields
+
+        return yields(self, None, histogram)
+
+    def plot(self, name: str) -> CMSFigure:
+        """The figure of plot ``name`` of the YAML, else a quick look at histogram ``name``
+        (:func:`~opencoffea.plotting.figure_of`): shown by a notebook, or ``.savefig(path)``.
+
+        Example:
+            >>> from opencoffea import load_result
+            >>> load_result(higgs4l_demo).plot("m4l_4mu").axes[0].get_xlabel()
+            '$m_{4\\\\mu}$ [GeV]'
+        """
+        from ..plotting import figure_of
+
+        return figure_of(self, name)
+
+    def _repr_html_(self) -> str:
+        """The result in a notebook (:func:`~opencoffea.results.html.result_html`)."""
+        return result_html(self)
 
 
 def _premade_entry(
