@@ -150,6 +150,18 @@ def test_no_band_when_asked_for_none_or_nothing_varies():
     assert plot_numbers(result, "x")["band"] is None
 
 
+def test_a_quick_look_that_stacks_has_the_band_one_of_lines_none():
+    result = hand_made_result()
+    quick = result.config.model_copy(update={"plots": {}})  # no plots: a quick look at x
+    numbers = plot_numbers(result, "x", quick)
+    nominal, up, _, stat = by_hand()  # ZZ, tt and H stacked under the data
+    assert numbers["quick_look"]
+    np.testing.assert_allclose(numbers["band"]["up"], nominal + np.hypot(up, stat))
+    inputs = {d: {**r, "kind": "mc"} for d, r in result.manifest["inputs"].items()}
+    lines = Result(quick, {"inputs": inputs}, result.histograms, result.raw, {}, {})
+    assert plot_numbers(lines, "x")["band"] is None  # no data group: each group a line
+
+
 def test_an_unknown_source_is_a_clear_error_before_drawing(tmp_path):
     result = hand_made_result(syst_band=SystBand(sources=["jes", "pilup"]))
     with pytest.raises(PlotError, match=r"no uncertainty 'pilup' .*did you mean 'pileup'"):

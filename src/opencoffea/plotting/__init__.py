@@ -32,9 +32,9 @@ Only histograms with one numeric axis (besides category axes) can be drawn: a pl
 histogram is an error, found with every other mistake before any figure is drawn.
 
 A YAML without ``plots:`` gets a quick look at each histogram it can draw (groups stacked
-under the data's points, or overlaid as lines), and ``annotations`` put texts at places of
-the x axis (the resonances of a mass spectrum). The right-hand label is CMS's,
-``11.6 fb⁻¹ (8 TeV)``.
+under the data's points, with the band; or overlaid as lines, without), and ``annotations``
+put texts at places of the x axis (the resonances of a mass spectrum). The right-hand label
+is CMS's, ``11.6 fb⁻¹ (8 TeV)``.
 
 Plotting reads a result through :class:`~opencoffea.plotting.plottable.Plottable` (its
 histograms, configuration and manifest), so that it comes before the results in the layers
