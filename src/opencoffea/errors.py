@@ -27,6 +27,7 @@ __all__ = [
     "CheckpointError",
     "ConfigError",
     "CorrectionError",
+    "InferenceError",
     "InputFileError",
     "OpenCoffeaError",
     "PlotError",
@@ -172,4 +173,14 @@ class PlotError(OpenCoffeaError):
         ...
         opencoffea.errors.PlotError: no dataset of the result is in group 'Z'
         (did you mean 'ZZ'?); groups: ZZ, Data
+    """
+
+
+class InferenceError(OpenCoffeaError):
+    """A statistical model, fit or HEPData record that cannot be made from this result: says
+    which section or name is wrong, and what there is to choose from.
+
+    Example:
+        >>> InferenceError("the configuration has no 'inference:' section").stops_run
+        True
     """

@@ -1,8 +1,8 @@
 """The whole YAML file of an analysis (:class:`AnalysisConfig`) and its ``execution:``.
 
 The sections are models of their own (``datasets``, ``histograms``, ``plots``,
-``corrections``); what needs the whole file to be checked is in
-:mod:`opencoffea.config.checks`.
+``corrections``, ``normalisation``, ``inference``, ``hepdata``); what needs the whole file
+to be checked is in :mod:`opencoffea.config.checks`.
 
 Example:
     >>> config = AnalysisConfig(name="demo", processor="analyses/dimuon.py:DimuonSpectrum",
@@ -23,6 +23,7 @@ from .cluster import ClusterSpec
 from .corrections import Corrections
 from .datasets import Dataset
 from .histograms import Histogram
+from .inference import HEPDataConfig, Inference, Normalisation
 from .plots import Plot, Yields
 
 __all__ = ["AnalysisConfig", "Execution"]
@@ -133,6 +134,18 @@ class AnalysisConfig(ConfigModel):
         default_factory=list,
         description="The variations to produce: jes, jer, unclustered, pileup, egamma, and the "
         "names of ``corrections.scale_factors``.",
+    )
+    normalisation: Normalisation | None = Field(
+        default=None,
+        description="Uncertainties on the rate only (luminosity, cross sections): in the "
+        "plots' bands and the statistical model.",
+    )
+    inference: Inference | None = Field(
+        default=None,
+        description="The statistical model of ``opencoffea export datacard|pyhf`` and ``fit``.",
+    )
+    hepdata: HEPDataConfig | None = Field(
+        default=None, description="What ``opencoffea export hepdata`` records with the plots."
     )
     source: Path | None = Field(
         default=None,
