@@ -16,6 +16,7 @@ Example:
 from __future__ import annotations
 
 import argparse
+import signal
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -50,6 +51,11 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     run.add_argument("--quiet", action="store_true", help="no progress bars")
     run.add_argument("--server", help="CERN Open Data portal for record: datasets")
     run.add_argument("--refresh", action="store_true", help="ask the portal again for records")
+    run.add_argument(
+        "--keep-going",
+        action="store_true",
+        help="run every chunk even when the first ones fail the same way in the processor",
+    )
     run.set_defaults(handler=_run)
 
     check = sub.add_parser("check", help="validate a YAML file without running it")
@@ -88,21 +94,27 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     from ..config import load_config
+    from ..errors import Interrupted
     from ..execution import run
     from ..results import write_result
 
     config = load_config(args.config)
-    result = run(
-        config,
-        executor=args.executor,
-        workers=args.workers,
-        scheduler=args.scheduler,
-        chunksize=args.chunksize,
-        max_chunks=args.max_chunks,
-        status=not args.quiet,
-        server=args.server,
-        refresh=args.refresh,
-    )
+    try:
+        result = run(
+            config,
+            executor=args.executor,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            chunksize=args.chunksize,
+            max_chunks=args.max_chunks,
+            status=not args.quiet,
+            server=args.server,
+            refresh=args.refresh,
+            keep_going=args.keep_going,
+        )
+    except Interrupted as err:
+        console.print(f"[yellow]{err}[/]", soft_wrap=True)
+        return 128 + signal.SIGINT  # as a shell reports a command that SIGINT stopped
     directory = write_result(result, args.output)
     _print_summary(result)
     if config.plots:

@@ -48,6 +48,19 @@ class Execution(ConfigModel):
     max_chunks: int | None = Field(
         default=None, gt=0, description="Process this many chunks only (a first look)."
     )
+    retries: int = Field(
+        default=3,
+        ge=0,
+        description="How often a chunk is tried again: after a read error that passes (HTTP "
+        "5xx, a dropped connection, a timeout; with back-off) and after its worker process "
+        "died. Then it is recorded as failed.",
+    )
+    worker_timeout: float = Field(
+        default=60,
+        gt=0,
+        description="Seconds to wait while a dask scheduler has no workers (none yet, or all "
+        "gone) before the run stops with an error.",
+    )
 
     @model_validator(mode="after")
     def _scheduler_needs_dask(self) -> Execution:
