@@ -48,11 +48,22 @@ _CHUNK_MODULE = __name__.rsplit(".", 1)[0] + ".processing"
 
 
 class WorkerDied(Exception):
-    """The worker process running a task died (killed, out of memory, a segfault)."""
+    """The worker process running a task died (killed, out of memory, a segfault).
+
+    Example:
+        >>> str(WorkerDied("worker process died (exit codes {SIGKILL(-9)})"))
+        'worker process died (exit codes {SIGKILL(-9)})'
+    """
 
 
 class Backend(abc.ABC):
-    """Runs tasks ``function(item)``; :mod:`.loop` decides what to submit and when."""
+    """Runs tasks ``function(item)``; :mod:`.loop` decides what to submit and when.
+
+    Example:
+        >>> backend = InProcess()
+        >>> backend.capacity(), backend.workers(), backend.describe()
+        (1, 1, 'this process')
+    """
 
     @abc.abstractmethod
     def submit(self, function: Callable[[Any], Any], item: Any) -> Any:
@@ -79,7 +90,13 @@ class Backend(abc.ABC):
 
 
 class InProcess(Backend):
-    """Each task runs in this process, when it is submitted."""
+    """Each task runs in this process, when it is submitted.
+
+    Example:
+        >>> future = InProcess().submit(int, "x")  # what it raises, its future holds
+        >>> type(future.exception()).__name__
+        'ValueError'
+    """
 
     def submit(self, function: Callable[[Any], Any], item: Any) -> Future[Any]:
         future: Future[Any] = Future()
@@ -97,12 +114,23 @@ class InProcess(Backend):
 
 
 class Pool(Backend):
-    """A loky pool of ``size`` processes, replaced when one of its workers dies."""
+    """A loky pool of ``size`` processes, replaced when one of its workers dies.
+
+    Example:
+        >>> pool = Pool(2)  # doctest: +SKIP
+        >>> pool.outcome(pool.submit(abs, -3)), pool.capacity()  # doctest: +SKIP
+        (3, 3)
+        >>> pool.close(kill=False)  # doctest: +SKIP
+    """
 
     def __init__(self, size: int) -> None:
         self.size = size
         self.pool = self._start()
-        _start_pool(self.pool, size)
+        try:
+            _start_pool(self.pool, size)
+        except BaseException:  # Ctrl-C while the workers start: none is left behind
+            self.close(kill=True)
+            raise
         self._generation = 0
         self._of: dict[Any, int] = {}  # the pool (generation) each task went to
 
@@ -164,6 +192,11 @@ def kept_from_collector() -> Iterator[None]:
     150 ms, every few chunks. They live as long as the run (modules, the processor), so
     they are frozen while chunks run in this process, and the passes walk only what the
     chunks make. A worker of ours freezes them once, in :func:`warm`.
+
+    Example:
+        >>> with kept_from_collector():
+        ...     gc.get_freeze_count() > 0
+        True
     """
     gc.freeze()
     try:
@@ -189,6 +222,11 @@ def warm(pause: float = 0.0) -> int:
 
     What the imports made lives as long as the worker, and is frozen out of the garbage
     collector's full passes (see :func:`kept_from_collector`).
+
+    Example:
+        >>> warm() == os.getpid()  # in a worker: the pool counts its processes so
+        True
+        >>> gc.unfreeze()  # (this process is not a worker)
     """
     importlib.import_module(_CHUNK_MODULE)
     gc.freeze()
@@ -197,5 +235,13 @@ def warm(pause: float = 0.0) -> int:
 
 
 def ignore_interrupt(*_: Any) -> None:
-    """In a worker: leave SIGINT to the driver, which stops the workers itself."""
+    """In a worker: leave SIGINT to the driver, which stops the workers itself.
+
+    Example:
+        >>> before = signal.getsignal(signal.SIGINT)
+        >>> ignore_interrupt()
+        >>> signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+        True
+        >>> _ = signal.signal(signal.SIGINT, before)  # (this process is not a worker)
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)

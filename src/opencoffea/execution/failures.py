@@ -131,8 +131,13 @@ def describe(err: BaseException) -> str:
         ... except OSError as err:
         ...     describe(err)
         'ConnectionResetError: reset by peer'
+        >>> describe(TypeError("'ClientResponseError' object is not subscriptable"))
+        'ClientResponseError reading a range of the file'
     """
     chosen = next((e for e in _chain(err) if _passes(e)), err)
+    sliced = _SLICED.match(str(chosen)) if isinstance(chosen, TypeError) else None
+    if sliced:  # uproot's word for a failed read of a range (see the module)
+        return f"{sliced[1]} reading a range of the file"
     text = " ".join(str(chosen).split())
     return f"{type(chosen).__name__}: {text}" if text else type(chosen).__name__
 

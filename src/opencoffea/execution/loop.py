@@ -117,7 +117,15 @@ class Loop:
         return total
 
     def note_retry(self, item: Any, reason: str) -> None:
-        """Record that ``item`` ran again, and why."""
+        """Record that ``item`` ran again, and why.
+
+        Example:
+            >>> from opencoffea.execution.backends import InProcess
+            >>> loop = Loop(InProcess(), "Processing", "chunk", status=False)
+            >>> loop.note_retry("chunk 3", "ClientResponseError: 503, Service Unavailable")
+            >>> loop.retried
+            [('chunk 3', 'ClientResponseError: 503, Service Unavailable')]
+        """
         self.retried.append((item, reason))
 
     def results(
@@ -126,6 +134,12 @@ class Loop:
         """``(item, value)`` of each item as it completes, in no set order.
 
         ``value`` is what ``function`` returned, or :class:`Crashed` or :class:`Raised`.
+
+        Example:
+            >>> from opencoffea.execution.backends import InProcess
+            >>> loop = Loop(InProcess(), "Converting", "text", status=False)
+            >>> [value for _, value in loop.results(["1", "x"], int)]
+            [1, Raised(error=ValueError("invalid literal for int() with base 10: 'x'"))]
         """
         items = list(items)
         self.total, self.done = len(items), 0

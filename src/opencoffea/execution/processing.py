@@ -21,6 +21,7 @@ Example:
 from __future__ import annotations
 
 import hashlib
+import linecache
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -90,8 +91,8 @@ def _output_of(
     output = processor.new_output()
     if isinstance(result, Crashed):
         error, trace, failed_at = (
-            f"the worker process died each of the {result.runs} times it ran this chunk "
-            f"alone ({result.reason})",
+            f"the worker process died each time it ran this chunk ({result.runs}× alone; "
+            f"{result.reason})",
             "",
             None,
         )
@@ -111,10 +112,15 @@ def _same_bug(first: list[Where | None]) -> Where | None:
 
 
 def _stopped_early(place: Where, failure: FailedChunk) -> str:
-    """What the run says when the first chunks failed the same way: where, and what to do."""
+    """What the run says when the first chunks failed the same way: where, and what to do.
+
+    The line of code is read here if the worker could not (a remote one, without the file).
+    """
+    line = linecache.getline(place.file, place.line).strip()
+    shown = f"\n    {line}" if line and line not in failure.traceback else ""
     return (
-        f"the first {EARLY_STOP} chunks failed at the same place, and none succeeded: {place}\n"
-        f"{failure.traceback}\n"
+        f"the first {EARLY_STOP} chunks failed at the same place, and none succeeded: "
+        f"{place}{shown}\n{failure.traceback}\n"
         "(the run stops there; --keep-going, or run(keep_going=True), runs every chunk anyway)"
     )
 
@@ -122,7 +128,12 @@ def _stopped_early(place: Where, failure: FailedChunk) -> str:
 @dataclass(frozen=True)
 class ChunkResult:
     """What a chunk gives back: its output, the read errors it retried on the way, and for
-    a chunk that failed, where it failed (:func:`~.failures.where`)."""
+    a chunk that failed, where it failed (:func:`~.failures.where`).
+
+    Example:
+        >>> ChunkResult(Output(), retried=("TimeoutError: read timed out",)).where is None
+        True
+    """
 
     output: Output
     retried: tuple[str, ...] = ()
