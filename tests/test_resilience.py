@@ -139,13 +139,14 @@ def test_a_killed_worker_costs_nothing_but_its_chunks(tmp_path, reference, execu
     )
     out = tmp_path / "out"
     args = [str(path), "--executor", executor, "--workers", "2", *CHUNKS, "--quiet"]
-    process = cli(*args, "--output", str(out), stderr=subprocess.PIPE)
+    process = cli(*args, "--output", str(out), stderr=subprocess.PIPE, start_new_session=True)
     try:
         victim = int(wait_for(flags / "victim", 120))
         os.kill(victim, signal.SIGKILL)
         _, err = process.communicate(timeout=180)
     finally:
-        process.kill()
+        with contextlib.suppress(ProcessLookupError):  # what is left, should a check fail
+            os.killpg(process.pid, signal.SIGKILL)
     assert process.returncode == 0, err[-3000:]
     result = load_result(out)
     assert result.complete and result.events_processed == 6000
