@@ -346,7 +346,8 @@ def test_a_scheduler_without_workers_stops_the_run_after_the_timeout(tmp_path, c
     path = write_analysis(tmp_path, datasets=DATA, execution={"worker_timeout": 2})
     with scheduler(tmp_path) as address:
         started = time.monotonic()
-        assert main(["run", str(path), "--scheduler", address, "--output", str(tmp_path)]) == 1
+        output = str(tmp_path / "o")
+        assert main(["run", str(path), "--scheduler", address, "--output", output]) == 1
         took = time.monotonic() - started
     err = " ".join(capsys.readouterr().err.split())
     assert f"waiting for workers: the dask scheduler at {address} has none" in err

@@ -24,6 +24,7 @@ from typing import ClassVar
 
 __all__ = [
     "AnalysisError",
+    "CheckpointError",
     "ClusterError",
     "ConfigError",
     "CorrectionError",
@@ -145,10 +146,20 @@ class PortalError(OpenCoffeaError):
 
 
 class ResultError(OpenCoffeaError):
-    """A result directory that cannot be read back: which file, and what is wrong with it.
+    """A result directory that cannot be written or read back: which, and what is wrong.
 
     Example:
         >>> ResultError("results/x/manifest.json: not JSON").stops_run
+        True
+    """
+
+
+class CheckpointError(OpenCoffeaError):
+    """A run that cannot resume from its checkpoint, saying what changed since it was made,
+    or a checkpoint that cannot be written.
+
+    Example:
+        >>> CheckpointError("cannot resume: the processor's code changed").stops_run
         True
     """
 

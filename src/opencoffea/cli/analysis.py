@@ -16,6 +16,7 @@ Example:
 from __future__ import annotations
 
 import argparse
+import shlex
 import signal
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -26,6 +27,7 @@ from rich.table import Table
 from .terminal import EXIT_FAILED_CHUNKS, EXIT_INCOMPLETE, console, table_console
 
 if TYPE_CHECKING:  # the library is imported by each command, when it runs
+    from ..config import AnalysisConfig
     from ..results import Result
 
 __all__ = ["add_commands"]
@@ -51,6 +53,11 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     run.add_argument("--quiet", action="store_true", help="no progress bars")
     run.add_argument("--server", help="CERN Open Data portal for record: datasets")
     run.add_argument("--refresh", action="store_true", help="ask the portal again for records")
+    run.add_argument(
+        "--resume",
+        action="store_true",
+        help="take the chunks an interrupted run of the same analysis finished; process the rest",
+    )
     run.add_argument(
         "--keep-going",
         action="store_true",
@@ -94,11 +101,30 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     from ..config import load_config
-    from ..errors import Interrupted
-    from ..execution import run
-    from ..results import write_result
+    from ..results import RunLock
 
     config = load_config(args.config)
+    # Before any processing: an output that cannot be written, or that another run is
+    # writing, is an error now, not after an hour. The lock is held until the result is in.
+    with RunLock(args.output or config.output_dir()) as lock:
+        if lock.replaced is not None:
+            console.print(
+                f"[yellow]warning:[/] took over the lock of a run that died ({lock.replaced})",
+                soft_wrap=True,
+            )
+        return _run_locked(args, config)
+
+
+def _run_locked(args: argparse.Namespace, config: AnalysisConfig) -> int:
+    from ..errors import CheckpointError, Interrupted
+    from ..execution import run
+    from ..execution.checkpoint import checkpoint_dir, discard, kept
+    from ..results import write_result
+
+    directory = args.output or config.output_dir()
+    checkpoint = checkpoint_dir(directory)
+    output = ["--output", str(args.output)] if args.output else []
+    again = shlex.join(["opencoffea", "run", str(args.config), *output])  # to copy and paste
     try:
         result = run(
             config,
@@ -110,21 +136,45 @@ def _run(args: argparse.Namespace) -> int:
             status=not args.quiet,
             server=args.server,
             refresh=args.refresh,
+            checkpoint=checkpoint,
+            resume=args.resume,
             keep_going=args.keep_going,
         )
-    except Interrupted as err:
-        console.print(f"[yellow]{err}[/]", soft_wrap=True)
-        return 128 + signal.SIGINT  # as a shell reports a command that SIGINT stopped
-    directory = write_result(result, args.output)
+    except CheckpointError:
+        raise
+    except BaseException as err:  # Ctrl-C, a lost scheduler, any error: what finished is kept
+        finished = kept(checkpoint)
+        hint = (
+            f"{finished} finished chunk(s) kept in {checkpoint}; with the same configuration "
+            f"and processor, [bold]{again} --resume[/] processes only the others"
+            if finished
+            else ""
+        )
+        if isinstance(err, Interrupted):  # one line, no traceback, the shell's exit status
+            console.print(f"[yellow]{err}[/]" + (f"; {hint}" if hint else ""), soft_wrap=True)
+            return 128 + signal.SIGINT
+        if hint:
+            console.print(hint, soft_wrap=True)
+        raise
+    directory = write_result(result, directory)
+    if result.complete:
+        discard(checkpoint)
     _print_summary(result)
+    if result.execution.resumed:
+        console.print(
+            f"resumed: {result.execution.resumed} of {result.execution.chunks} chunks "
+            "from the checkpoint"
+        )
     if config.plots:
         from ..plotting import plot_result
 
         figures = plot_result(result, config)
         console.print(f"{len(figures) // 3} plot(s) in [bold]{directory / 'plots'}[/]")
+    # a resumed run's events include its kept chunks', which took no time in this run
+    rate = "" if result.execution.resumed else f" ({result.events_per_second:,.0f} events/s)"
     done = (
-        f"{result.events_processed:,} events in {result.execution.seconds:.1f} s "
-        f"({result.events_per_second:,.0f} events/s) with {result.execution.executor}"
+        f"{result.events_processed:,} events in {result.execution.seconds:.1f} s{rate} "
+        f"with {result.execution.executor}"
         if result.inputs
         else f"{sum(map(len, result.premade.values()))} pre-made histograms read"
     )
@@ -141,11 +191,13 @@ def _run(args: argparse.Namespace) -> int:
                 f"  {failure.file} [{failure.entry_start}, {failure.entry_stop}): {failure.error}",
                 soft_wrap=True,
             )
+        console.print(f"[bold]{again} --resume[/] tries them again", soft_wrap=True)
         return EXIT_FAILED_CHUNKS
     if result.unread:
         console.print(
             f"[yellow]{result.events_unread:,} events left unread by --max-chunks "
-            "(listed in manifest.json)[/]"
+            f"(listed in manifest.json)[/]; [bold]{again} --resume[/] reads them",
+            soft_wrap=True,
         )
         return EXIT_INCOMPLETE
     return 0

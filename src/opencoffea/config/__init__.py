@@ -9,6 +9,7 @@ relative to the YAML file itself, so a configuration runs the same from any dire
 The package, one job a module:
 
 - ``analysis``: the whole file (:class:`AnalysisConfig`) and ``execution:``;
+- ``cluster``: ``execution.cluster:``, dask workers as batch jobs (dask-jobqueue's options);
 - ``datasets``, ``histograms``, ``plots``, ``corrections``: the models of each section;
 - ``checks``: what needs the whole file (a plot naming a histogram not booked, ...);
 - ``loading``: YAML with the line of every key, then validation and checks;
@@ -25,6 +26,7 @@ Example:
 """
 
 from .analysis import AnalysisConfig, Execution
+from .cluster import Adaptive, ClusterSpec
 from .corrections import (
     SYSTEMATICS,
     Corrections,
@@ -49,9 +51,11 @@ from .plots import Plot, Yields
 __all__ = [
     "RESERVED_AXES",
     "SYSTEMATICS",
+    "Adaptive",
     "AnalysisConfig",
     "Axis",
     "CategoryAxis",
+    "ClusterSpec",
     "Corrections",
     "Dataset",
     "EnergyConfig",

@@ -13,13 +13,13 @@ Example:
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, PrivateAttr, model_validator
 
-from .base import NAME, ConfigModel
+from .base import ConfigModel, Name
+from .cluster import ClusterSpec
 from .corrections import Corrections
 from .datasets import Dataset
 from .histograms import Histogram
@@ -61,11 +61,24 @@ class Execution(ConfigModel):
         description="Seconds to wait while a dask scheduler has no workers (none yet, or all "
         "gone) before the run stops with an error.",
     )
+    cluster: ClusterSpec | None = Field(
+        default=None,
+        description="dask workers as batch jobs (dask-jobqueue): the dask executor starts "
+        "them, instead of a local cluster or a ``scheduler``.",
+    )
 
     @model_validator(mode="after")
     def _scheduler_needs_dask(self) -> Execution:
         if self.scheduler is not None and self.executor != "dask":
             raise ValueError("'scheduler' is only used by the dask executor")
+        return self
+
+    @model_validator(mode="after")
+    def _cluster_needs_dask(self) -> Execution:
+        if self.cluster is not None and self.executor != "dask":
+            raise ValueError("'cluster' is only used by the dask executor")
+        if self.cluster is not None and self.scheduler is not None:
+            raise ValueError("give 'cluster' (workers started as jobs) or 'scheduler', not both")
         return self
 
 
@@ -79,8 +92,7 @@ class AnalysisConfig(ConfigModel):
         []
     """
 
-    name: str = Field(
-        pattern=NAME,
+    name: Name = Field(
         description="The analysis's name (letters, digits, '_', '-', '.'); results go to "
         "``results/<name>`` by default.",
     )
@@ -91,7 +103,10 @@ class AnalysisConfig(ConfigModel):
         "``module:Class``; needed where a dataset has events.",
     )
     luminosity: float | None = Field(
-        default=None, gt=0, description="The integrated luminosity of the data, in pb^-1."
+        default=None,
+        gt=0,
+        allow_inf_nan=False,
+        description="The integrated luminosity of the data, in pb^-1.",
     )
     portal: str | None = Field(
         default=None,
@@ -103,14 +118,15 @@ class AnalysisConfig(ConfigModel):
         description="How record files are read: HTTPS from the portal's server (needs nothing "
         "more than uproot), or XRootD from eospublic (needs the fsspec-xrootd extra).",
     )
-    datasets: dict[str, Dataset] = Field(
+    datasets: dict[Name, Dataset] = Field(
         min_length=1, description="The datasets, by name (letters, digits, '_', '-', '.')."
     )
-    histograms: dict[str, Histogram] = Field(
+    histograms: dict[Name, Histogram] = Field(
         default_factory=dict, description="The histograms to book, by name."
     )
-    plots: dict[str, Plot] = Field(
-        default_factory=dict, description="The figures to draw, by name (a histogram's, say)."
+    plots: dict[Name, Plot] = Field(
+        default_factory=dict,
+        description="The figures to draw, by name (a histogram's, say): ``plots/<name>.png``.",
     )
     execution: Execution = Field(default_factory=Execution, description="How to run.")
     output: str | None = Field(
@@ -137,14 +153,28 @@ class AnalysisConfig(ConfigModel):
         description="Set by the loader, not by the file: where the file was, to resolve "
         "relative paths.",
     )
+    # The line of each key path of the YAML file, set by the loader: for the mistakes found
+    # only later (a file's content against its dataset's kind), with file and line too.
+    _lines: dict[tuple, int] = PrivateAttr(default_factory=dict)
 
-    @field_validator("datasets", "histograms")
-    @classmethod
-    def _identifier_keys(cls, value: dict[str, Any]) -> dict[str, Any]:
-        for key in value:
-            if not re.match(NAME, key):
-                raise ValueError(f"{key!r}: use letters, digits, '_', '-' and '.' only")
-        return value
+    def locate(self, path: tuple, message: str) -> str:
+        """``file, line N, key.path: message``, for a mistake found after loading.
+
+        A configuration made without a file has no lines to tell: ``key.path: message``.
+
+        Example:
+            >>> from opencoffea.config import load_config
+            >>> config = load_config("configs/dimuon_demo.yaml")
+            >>> config.locate(("datasets", "DoubleMuon", "kind"), "is data")  # doctest: +ELLIPSIS
+            '.../configs/dimuon_demo.yaml, line 11, datasets.DoubleMuon.kind: is data'
+            >>> AnalysisConfig.model_validate(config.model_dump()).locate(("name",), "x")
+            'name: x'
+        """
+        if not self._lines:
+            return f"{'.'.join(map(str, path))}: {message}"
+        from .messages import located  # which reads the models of this module
+
+        return located(str(self.source or "<string>"), self._lines, path, message)
 
     def event_datasets(self) -> list[str]:
         """The datasets whose input is events (not pre-made histograms)."""

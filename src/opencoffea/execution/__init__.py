@@ -14,9 +14,10 @@ that are invariants of this project:
   NanoAOD flavour and clusters (where chunks should end), in the same single opening.
 
 One module a step: :mod:`.executors` (the backends, started and stopped), :mod:`.loop`
-(the driver's loop), :mod:`.prepass`, :mod:`.chunking`, :mod:`.processing` (the chunk
-function, accounting) and :mod:`.premade` (pre-made histograms into the output);
-:func:`run` here calls them in order.
+(the driver's loop), :mod:`.prepass`, :mod:`.chunking`, :mod:`.checkpoint` (finished
+chunks kept, for resuming), :mod:`.processing` (the chunk function, accounting) and
+:mod:`.premade` (pre-made histograms into the output); :func:`run` here calls them in
+order.
 
 Example:
     >>> from opencoffea import load_config
@@ -29,6 +30,7 @@ Example:
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
 from ..chunks import ChunkRange
@@ -41,6 +43,7 @@ from ..output import Output
 from ..processor import load_processor
 from ..results import ExecutionRecord, FileRecord, Result
 from ..results.records import RetriedChunk
+from .checkpoint import Checkpoint, RunKey
 from .chunking import Chunk, split
 from .executors import executors
 from .loop import Loop
@@ -63,6 +66,8 @@ def run(
     status: bool = True,
     server: str | None = None,
     refresh: bool = False,
+    checkpoint: str | Path | None = None,
+    resume: bool = False,
     keep_going: bool = False,
 ) -> Result:
     """Run the analysis of ``config``; keyword arguments override its ``execution:`` block.
@@ -73,7 +78,14 @@ def run(
     ``keep_going`` runs every chunk even when the first ones fail the same way in the
     processor's code (else a :class:`~opencoffea.errors.ProcessorError` stops the run).
     Ctrl-C stops the run with :class:`~opencoffea.errors.Interrupted`.
+
+    With ``checkpoint`` (a directory, :func:`~.checkpoint.checkpoint_dir` of the result's),
+    each finished chunk is kept there as it completes; with ``resume`` too, the chunks kept
+    by an earlier run of the same analysis are taken from there and only the others are
+    processed. Remove it with :func:`~.checkpoint.discard` once the result is written.
     """
+    if resume and checkpoint is None:
+        raise OpenCoffeaError("run(resume=True) needs the checkpoint directory to resume from")
     settings = _settings(
         config.execution,
         executor=executor,
@@ -91,10 +103,16 @@ def run(
     retried: tuple[RetriedChunk, ...] = ()
     sources = Sources(config, server, refresh)
     elapsed = 0.0  # reading and processing; starting and stopping workers is set-up
+    resumed = 0
+    store: Checkpoint | None = None
     if with_events:
         processor = load_processor(config)(config, lumimasks=sources.lumimasks(with_events))
         if processor.corrector is not None:
             corrections = processor.corrector.provenance()
+        if checkpoint is not None:
+            key = RunKey.of(config, processor)
+            store = Checkpoint.open(checkpoint, key, settings.chunksize, resume=resume)
+            settings = settings.model_copy(update={"chunksize": store.chunksize})
         files = [f for name in with_events for f in sources.files(name)]
         events: Loop | None = None
         try:
@@ -112,13 +130,19 @@ def run(
 
                 started = time.perf_counter()
                 scans = prepass(files, loop("Reading file metadata", "file"))
+                sources.check_kinds(
+                    (s.record.dataset, s.record.info.path, s.record.info.is_data) for s in scans
+                )
                 chunks, unread = split(scans, settings.chunksize, settings.max_chunks)
+                remaining, output = store.completed(chunks) if store else (chunks, Output())
+                resumed = len(chunks) - len(remaining)
                 events = loop("Processing", "chunk")
-                output = process(chunks, processor, events, keep_going=keep_going)
+                done = store.save if store else None
+                output += process(remaining, processor, events, done=done, keep_going=keep_going)
                 elapsed = time.perf_counter() - started
         except KeyboardInterrupt:
-            done = f": {events.done} of {events.total} chunks done" if events else ""
-            raise Interrupted(f"interrupted{done}") from None
+            counts = f": {resumed + events.done} of {len(chunks)} chunks done" if events else ""
+            raise Interrupted(f"interrupted{counts}") from None
         finally:
             OPEN_FILES.close_all()  # those this process kept open (the iterative executor's)
         retried = _retried(events.retried if events else [])
@@ -142,9 +166,9 @@ def run(
         files=records,
         unread=unread,
         premade=premade,
-        execution=ExecutionRecord(settings, len(chunks), round(elapsed, 3), retried),
+        execution=ExecutionRecord(settings, len(chunks), round(elapsed, 3), resumed, retried),
         sources=sources.described,
-        warnings=sources.warnings + notes(output),
+        warnings=sources.warnings + (store.notes if store else []) + notes(output),
         corrections=corrections,
     )
 

@@ -1,4 +1,5 @@
-"""dask workers as a backend of the loop: a scheduler's (``--scheduler``) or a local cluster's.
+"""dask workers as a backend of the loop: a scheduler's (``--scheduler``), batch jobs'
+(``execution.cluster``, :mod:`.clusters`) or a local cluster's.
 
 dask fails a task whose worker died running it with ``KilledWorker``; a cluster started
 here does so at the first death (``allowed-failures: 0``) so that the loop counts the
@@ -104,7 +105,8 @@ class Dask(Backend):
 
 @contextlib.contextmanager
 def dask_workers(settings: Execution) -> Iterator[Dask]:
-    """The workers of ``settings.scheduler``, or of a local cluster of ``settings.workers``.
+    """The workers of ``settings.scheduler``, of batch jobs (``settings.cluster``), or of a
+    local cluster of ``settings.workers``.
 
     The tasks in flight when the block ends early are dropped by the loop; the workers of
     a local cluster are then killed at once, rather than waited for.
@@ -120,6 +122,12 @@ def dask_workers(settings: Execution) -> Iterator[Dask]:
             ) from None
         with client:
             yield Dask(client, settings.scheduler)
+        return
+    if settings.cluster is not None:
+        from .clusters import cluster_client  # it imports this module: imported where used
+
+        with cluster_client(settings.cluster) as client:  # leaving it cancels the jobs
+            yield Dask(client, client.scheduler.address)
         return
     with _level_kept("distributed") as log, _local_cluster(settings.workers) as (cluster, client):
         client.register_plugin(_interrupt_ignored())  # also in a worker started again

@@ -4,7 +4,9 @@
   cutflows, lumi sections, the manifest and its typed records) and its summary;
 - :mod:`~opencoffea.results.records`: the typed records of input files and execution;
 - :mod:`~opencoffea.results.normalisation`: simulation to cross section × luminosity;
-- :mod:`~opencoffea.results.storage`: writing a result directory and reading it back.
+- :mod:`~opencoffea.results.storage`: writing a result directory and reading it back;
+- :mod:`~opencoffea.results.rundir`: the directory beside it (``.<name>.run/``): the lock of
+  the run writing it, the new result until it is moved in whole.
 
 Nothing here imports the execution: a run makes its :class:`Result` with
 :meth:`Result.from_run`, and everything downstream (plots, the command line) reads it.
@@ -22,18 +24,23 @@ Example:
 from .normalisation import Normalisation, normalise, normalised_histograms
 from .records import ExecutionRecord, FileRecord, InputRecord
 from .result import Result, SummaryRow
+from .rundir import Holder, RunLock, publish, work_dir
 from .storage import histogram_path, load_result, write_result
 
 __all__ = [
     "ExecutionRecord",
     "FileRecord",
+    "Holder",
     "InputRecord",
     "Normalisation",
     "Result",
+    "RunLock",
     "SummaryRow",
     "histogram_path",
     "load_result",
     "normalise",
     "normalised_histograms",
+    "publish",
+    "work_dir",
     "write_result",
 ]

@@ -6,9 +6,10 @@ values. The manifest (what ``manifest.json`` holds) is the one source of the pro
 the typed records (:attr:`Result.inputs`, :attr:`Result.failures`, :attr:`Result.unread`,
 :attr:`Result.execution`) are read from it, so they cannot disagree with what is written.
 
-The manifest holds: the configuration, package versions, every input file with its
-entries and Σw, the luminosity, the normalisation of each dataset, cutflows, the lumi
-sections processed, and every failed or unread chunk.
+The manifest holds: a run id (a uuid4 of the run that made it), the configuration,
+package versions, every input file with its entries and Σw, the luminosity, the
+normalisation of each dataset, cutflows, the lumi sections processed, and every failed or
+unread chunk.
 
 Example:
     >>> from opencoffea import load_config, run
@@ -27,6 +28,7 @@ import datetime as _dt
 import json
 import platform
 import sys
+import uuid
 from dataclasses import asdict, dataclass
 from functools import cached_property
 from importlib import metadata as _metadata
@@ -43,13 +45,14 @@ from ..output import Cutflow, Output
 from .normalisation import Normalisation, compute_normalisations, normalised_histograms
 from .records import ExecutionRecord, FileRecord, InputRecord
 
-__all__ = ["FORMAT", "HISTOGRAMS", "LUMIS", "MANIFEST", "Result", "SummaryRow"]
+__all__ = ["FORMAT", "HISTOGRAMS", "LUMIS", "MANIFEST", "RUN_ID", "Result", "SummaryRow"]
 
 # The layout of a result directory, and the manifest's format (changed when a reader must).
 MANIFEST = "manifest.json"
 HISTOGRAMS = "histograms.root"
 LUMIS = "processed_lumis"
-FORMAT = "opencoffea-result/1"
+RUN_ID = "run_id"  # the key of the run id, in the manifest and in histograms.root
+FORMAT = "opencoffea-result/2"  # 2: a run id, in the manifest and in histograms.root
 PACKAGES = (
     "opencoffea",
     "coffea",
@@ -176,6 +179,9 @@ class Result:
             "format": FORMAT,
             "name": config.name,
             "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+            # written into histograms.root too: a directory whose two files do not belong
+            # together (one of them from another run) is refused when read
+            RUN_ID: uuid.uuid4().hex,
             "config_file": str(config.source) if config.source else None,
             "config": config.model_dump(mode="json", exclude={"source"}),
             "luminosity_pb": config.luminosity,

@@ -75,9 +75,10 @@ def generate(
         path: the ROOT file to write (its directory is created; an existing file is replaced).
         events: number of events.
         seed: the random seed (a non-negative integer).
-        kind: "mc" writes generator branches (GenPart, GenJet, genWeight, Pileup, *_genPartIdx…)
-            and genEvent sums in Runs; "data" writes none of them, takes run and lumi numbers from
-            real 2016 runs (2012 for "outreach") and sections partly outside the golden JSON.
+        kind: "mc" writes generator branches (GenPart, GenJet, genWeight, Pileup,
+            ``*_genPartIdx``…) and genEvent sums in Runs; "data" writes none of them, takes run
+            and lumi numbers from real 2016 runs (2012 for "outreach") and sections partly
+            outside the golden JSON.
         format: "nanoaod" (Events, Runs, LuminosityBlocks) or "outreach" (the reduced 2012 format
             of the CMS H→4ℓ open data: tree ``aod2nanoaod/Events`` only).
         compression: "lzma" (as real NanoAOD), "zstd", "lz4", "zlib" or "none".
