@@ -200,7 +200,8 @@ class ClusterError(OpenCoffeaError):
 
 
 class Interrupted(OpenCoffeaError):
-    """The run was interrupted (Ctrl-C): the workers are stopped, nothing is written.
+    """The run was interrupted (Ctrl-C): the workers are stopped, no result is written (the
+    chunks finished by then are in the checkpoint, to resume from).
 
     The command line exits with status 130 (128 + SIGINT), as a shell does.
 

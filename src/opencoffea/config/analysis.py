@@ -58,8 +58,8 @@ class Execution(ConfigModel):
     worker_timeout: float = Field(
         default=60,
         gt=0,
-        description="Seconds to wait while a dask scheduler has no workers (none yet, or all "
-        "gone) before the run stops with an error.",
+        description="Seconds to wait while the dask scheduler has no workers (none yet, all "
+        "gone, or batch jobs still in their queue) before the run stops with an error.",
     )
     cluster: ClusterSpec | None = Field(
         default=None,
