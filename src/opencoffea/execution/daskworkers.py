@@ -50,7 +50,15 @@ _CLUSTER_CONFIG = {
 
 
 class Dask(Backend):
-    """The workers of a dask scheduler, however many there are now."""
+    """The workers of a dask scheduler, however many there are now.
+
+    Example:
+        >>> from distributed import Client
+        >>> with Client("tcp://127.0.0.1:8786") as client:  # doctest: +SKIP
+        ...     workers = Dask(client, "tcp://127.0.0.1:8786")
+        ...     workers.workers(), workers.capacity()  # two workers of one thread each
+        (2, 4)
+    """
 
     def __init__(self, client: Any, address: str | None = None) -> None:
         self.client = client
