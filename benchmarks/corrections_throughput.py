@@ -23,8 +23,15 @@ checks that nothing was read from the file while the clock ran. What coffea's fa
 need and NanoAOD does not give (raw pt and mass, the matched GenJet pt, ρ per jet, zeros
 for the v15-only ``muonSubtrDeltaPhi``/``EmEF``) is prepared inside the clock, as an
 analysis must; its share is printed. Every output collection is summed (pt of each
-variation, jets and MET) so nothing lazy escapes the clock. Peak RSS is the high-water
-mark of the timed part (reset just before it) beside the resident size of the inputs.
+variation, jets and MET) so nothing lazy escapes the clock, one after the other and each
+let go once summed, as an analysis takes them (ours makes a variation's jets when they are
+asked for, coffea's factories make all at once). Peak RSS is the high-water mark of the
+timed part (reset just before it) beside the resident size of the inputs; events/s and
+jets/s are printed for wall and CPU time, and the machine's load before and after.
+
+``--baseline-src`` measures ours from another checkout's ``src/`` too ("before", in the
+same rounds, alternating with the others), and checks that it gives the same sums bit for
+bit; ``--workloads`` runs some of the workloads only.
 
 A separate process compares the two on the first chunk: the JEC-only pt (same payload,
 to ~1e-6 relative), JES ``Total`` and type-1 MET without JER, and JER qualitatively (the
@@ -32,11 +39,13 @@ random numbers differ by design: ours from event and jet IDs, coffea's from a ge
 seeded per chunk).
 
     python benchmarks/corrections_throughput.py --events 1000000
+    python benchmarks/corrections_throughput.py --events 200000 --baseline-src ../main/src
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import resource
@@ -189,18 +198,27 @@ class Coffea:
 
 
 def touch(side: str, outputs) -> float:
-    """Sum the pt of every output collection: nothing computed lazily escapes the clock."""
+    """Sum the pt of every output collection: nothing computed lazily escapes the clock.
+
+    One collection after the other, each let go once summed, as an analysis takes them
+    (the processor runs the user's method on one variation after the other): ours makes a
+    variation's jets when they are asked for, coffea's factories all of them at once.
+    """
     import awkward as ak
 
     jets, met = outputs
     if side == "ours":
-        arrays = [*(j.pt for j in jets.values()), *(m.pt for m in met.values())]
+        arrays = itertools.chain((j.pt for j in jets.values()), (m.pt for m in met.values()))
     else:
-        arrays = [jets.pt, met.pt]
-        for corrected in (jets, met):
-            for field in corrected.fields:
-                if field.startswith(("JER", "JES_", "MET_Unclustered")):
-                    arrays += [corrected[field].up.pt, corrected[field].down.pt]
+
+        def varied():
+            for corrected in (jets, met):
+                for field in corrected.fields:
+                    if field.startswith(("JER", "JES_", "MET_Unclustered")):
+                        yield corrected[field].up.pt
+                        yield corrected[field].down.pt
+
+        arrays = itertools.chain((jets.pt, met.pt), varied())
     return float(sum(ak.sum(a) for a in arrays))
 
 
@@ -393,12 +411,18 @@ def check(args: argparse.Namespace) -> None:
 # ------------------------------------------------------------------------------ driver
 
 
-def _child(args: argparse.Namespace, sample: Path, one: str, workload: str = "") -> dict:
+def _child(args: argparse.Namespace, sample: Path, side: str, workload: str = "") -> dict:
+    """One measurement in a fresh process; side "before" is ours from ``--baseline-src``."""
+    env = dict(os.environ)
+    if side == "before":
+        env["PYTHONPATH"] = os.pathsep.join(
+            [str(args.baseline_src.resolve()), *filter(None, [env.get("PYTHONPATH")])]
+        )
     command = [
         sys.executable,
         __file__,
         "--one",
-        one,
+        "ours" if side == "before" else side,
         "--workload",
         workload or "nominal",
         "--sample",
@@ -408,9 +432,9 @@ def _child(args: argparse.Namespace, sample: Path, one: str, workload: str = "")
         "--chunksize",
         str(args.chunksize),
     ]
-    done = subprocess.run(command, capture_output=True, text=True)
+    done = subprocess.run(command, capture_output=True, text=True, env=env)
     if done.returncode:
-        sys.exit(f"{one} {workload} failed:\n{done.stderr[-4000:]}")
+        sys.exit(f"{side} {workload} failed:\n{done.stderr[-4000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -457,9 +481,10 @@ def _report_agreement(c: dict) -> None:
 
 
 def _report_speed(runs: dict, plan: list, repeat: int) -> None:
-    """Best wall and best CPU time of each measurement, ratios, and the cost of variations."""
+    """Best wall and CPU time and the peak of each measurement, ratios, cost of variations."""
     wall = {key: min(r["seconds"] for r in rs) for key, rs in runs.items()}
     cpu = {key: min(r["cpu_seconds"] for r in rs) for key, rs in runs.items()}
+    peak = {key: min(r["peak_kb"] for r in rs) / 1024 for key, rs in runs.items()}
     spread = {key: max(r["seconds"] for r in rs) / wall[key] - 1 for key, rs in runs.items()}
     first = runs[plan[0]][0]
     jets, events = first["jets"], first["events"]
@@ -468,8 +493,8 @@ def _report_speed(runs: dict, plan: list, repeat: int) -> None:
         f"{first['low_pt_jets']:,} CorrT1METJet; best of {repeat}, one core, I/O excluded\n"
     )
     print(
-        f"{'':8s}{'workload':24s}{'jets/s':>10s}{'wall s':>8s}{'spread':>8s}{'CPU s':>7s}"
-        f"{'jets/CPU-s':>12s}{'peak RSS':>10s}{'inputs':>8s}"
+        f"{'':8s}{'workload':24s}{'events/s':>10s}{'jets/s':>11s}{'wall s':>8s}{'spread':>8s}"
+        f"{'CPU s':>7s}{'events/CPU-s':>13s}{'peak RSS':>10s}{'inputs':>9s}"
     )
     for key in plan:
         r = min(runs[key], key=lambda r: r["seconds"])
@@ -479,30 +504,48 @@ def _report_speed(runs: dict, plan: list, repeat: int) -> None:
             if key[1] == "jer":
                 note += " ← coffea's nominal: JER± always built"
         print(
-            f"{key[0]:8s}{LABELS[key[1]]:24s}{jets / wall[key]:>10,.0f}{wall[key]:>8.2f}"
-            f"{spread[key]:>+8.0%}{cpu[key]:>7.2f}{jets / cpu[key]:>12,.0f}"
-            f"{r['peak_kb'] / 1024:>6.0f} MiB{r['inputs_kb'] / 1024:>5.0f} MiB{note}"
+            f"{key[0]:8s}{LABELS[key[1]]:24s}{events / wall[key]:>10,.0f}{jets / wall[key]:>11,.0f}"
+            f"{wall[key]:>8.2f}{spread[key]:>+8.0%}{cpu[key]:>7.2f}{events / cpu[key]:>13,.0f}"
+            f"{peak[key]:>6.0f} MiB{r['inputs_kb'] / 1024:>5.0f} MiB{note}"
         )
     if not first["peak_is_timed_part"]:
         print("(peak RSS is the whole process's: the high-water mark could not be reset)")
 
-    print("\nopencoffea over coffea, jets/s (> 1: ours faster)      wall    CPU")
-    pairs = [(w, w) for w in COFFEA_WORKLOADS] + [("nominal", "jer")]
-    for mine, theirs in pairs:
-        label = LABELS[mine] if mine == theirs else "ours nominal / coffea's"
-        print(
-            f"  {label:50s}{wall['coffea', theirs] / wall['ours', mine]:5.2f}×"
-            f"{cpu['coffea', theirs] / cpu['ours', mine]:6.2f}×"
-        )
+    def ratios(title: str, pairs: list) -> None:
+        pairs = [(a, b, label) for a, b, label in pairs if a in wall and b in wall]
+        if not pairs:
+            return
+        print(f"\n{title:50s}  wall    CPU   peak RSS")
+        for a, b, label in pairs:
+            print(
+                f"  {label:50s}{wall[b] / wall[a]:5.2f}×{cpu[b] / cpu[a]:6.2f}×"
+                f"{peak[a] / peak[b]:8.2f}×"
+            )
 
+    ratios(
+        "ours over coffea: speed (> 1 faster), peak (< 1 smaller)",
+        [(("ours", w), ("coffea", w), LABELS[w]) for w in COFFEA_WORKLOADS]
+        + [(("ours", "nominal"), ("coffea", "jer"), "ours nominal / coffea's")],
+    )
+    ratios(
+        "ours over before (--baseline-src), the same way",
+        [(("ours", w), ("before", w), LABELS[w]) for w in WORKLOADS],
+    )
+
+    if not all(("ours", w) in wall for w in ("nominal", "jer", "total", "sources")):
+        return
     print(f"\ncost of {LABELS['sources']} over the nominal (time ratio)      wall    CPU")
-    for side, base in (("ours", "nominal"), ("ours", "jer"), ("coffea", "jer")):
+    sides = [("ours", "nominal"), ("ours", "jer")]
+    sides += [("coffea", "jer")] if ("coffea", "sources") in wall else []
+    for side, base in sides:
         label = f"{side} over {LABELS[base]}"
         print(
             f"  {label:50s}{wall[side, 'sources'] / wall[side, base]:5.2f}×"
             f"{cpu[side, 'sources'] / cpu[side, base]:6.2f}×"
         )
     for side in ("ours", "coffea"):
+        if (side, "total") not in cpu:
+            continue
         extra = (cpu[side, "sources"] - cpu[side, "total"]) / (len(SOURCES) - 1)
         print(
             f"  {side:6s} CPU per further JES source (up and down): "
@@ -517,6 +560,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--sample", type=Path)
+    parser.add_argument("--workloads", nargs="+", choices=list(WORKLOADS), default=list(WORKLOADS))
+    parser.add_argument("--baseline-src", type=Path, help="src/ of another checkout to compare")
     parser.add_argument("--one", choices=["ours", "coffea", "check"], help=argparse.SUPPRESS)
     parser.add_argument("--workload", choices=list(WORKLOADS), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -538,29 +583,41 @@ def main() -> None:
             GeneratedSample(process="ttbar", events=args.events, seed=args.seed), "mc"
         )[0]
     )
+    load_before = os.getloadavg()
     print(f"sample: {sample} ({args.events:,} tt̄ events, LZMA), chunks of {args.chunksize:,}")
     print(f"payload: {PAYLOAD} ({JEC_TAG} JEC, {JER_TAG} JER, {JET_TYPE})", flush=True)
 
-    plan = [("ours", w) for w in WORKLOADS] + [("coffea", w) for w in COFFEA_WORKLOADS]
+    ours = ["ours", "before"] if args.baseline_src else ["ours"]
+    workloads = [w for w in WORKLOADS if w in args.workloads]
+    plan = [(side, w) for side in ours for w in workloads]
+    plan += [("coffea", w) for w in COFFEA_WORKLOADS if w in workloads]
     runs: dict[tuple[str, str], list[dict]] = {key: [] for key in plan}
     # Interleaved: each round runs every measurement once, the sides alternating, so a slow
     # spell of the machine hits all alike; the best of each is kept.
-    order = [("ours", "nominal")] + [
-        key for w in COFFEA_WORKLOADS for key in (("coffea", w), ("ours", w))
-    ]
+    order = [key for w in workloads for key in plan if key[1] == w]
     for round_ in range(args.repeat):
         for key in order if round_ % 2 == 0 else order[::-1]:
             runs[key].append(_child(args, sample, *key))
             r = runs[key][-1]
             print(
-                f"  round {round_ + 1}: {key[0]:6s} {key[1]:8s} {r['seconds']:7.2f} s",
+                f"  round {round_ + 1}: {key[0]:6s} {key[1]:8s} {r['seconds']:7.2f} s "
+                f"{r['peak_kb'] / 1024:6.0f} MiB",
                 file=sys.stderr,
             )
     for key, rs in runs.items():  # every pass of a measurement computes the same numbers
         sums = {round(r["checksum"], 3) for r in rs}
         assert len(sums) == 1, (key, sums)
+    for w in workloads:  # and ours before and after the same bits
+        if ("before", w) in runs:
+            assert runs["ours", w][0]["checksum"] == runs["before", w][0]["checksum"], w
     _report_speed(runs, plan, args.repeat)
     _report_agreement(_child(args, sample, "check"))
+    load_after = os.getloadavg()
+    print(f"\nmachine load (1/5/15 min): before {_load(load_before)}, after {_load(load_after)}")
+
+
+def _load(load: tuple[float, float, float]) -> str:
+    return " ".join(f"{x:.2f}" for x in load)
 
 
 if __name__ == "__main__":

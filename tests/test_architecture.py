@@ -22,14 +22,22 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("datasets", ("datasets",)),
     ("events", ("nanoaod", "schemas", "events", "inspection")),
     ("corrections", ("corrections",)),
-    ("chunk output", ("chunks", "histograms", "output", "recorder")),
+    ("chunk output", ("chunks", "histograms", "output", "outputfile", "recorder")),
     ("processor", ("processor",)),
-    ("results", ("results",)),
-    ("execution", ("execution",)),
     ("plots", ("plotting",)),
-    ("interfaces", ("cli", "__init__")),
+    ("results", ("results",)),
+    ("inference", ("inference",)),
+    ("execution", ("execution",)),
+    ("event display", ("display",)),
+    ("interfaces", ("cli", "api", "__init__")),
 )
 MAX_LINES = 450
+# matplotlib (and mplhep) take most of a second to import: only the modules that draw import it.
+MATPLOTLIB_IMPORTERS = (
+    "opencoffea.plotting.figures",
+    "opencoffea.plotting.style",
+    "opencoffea.display.projections",
+)
 
 
 def _layer_of(module: str) -> int:
@@ -100,3 +108,21 @@ def test_no_import_of_the_package_root_inside_the_package():
 def test_modules_are_small(module):
     lines = len(MODULES[module].read_text().splitlines())
     assert lines <= MAX_LINES, f"{module}: {lines} lines; one job per module (split it)"
+
+
+def test_only_the_drawing_modules_import_matplotlib():
+    """Result figures (``plotting/figures.py``, ``style.py``) and event pictures
+    (``display/projections.py``)."""
+    importers = set()
+    for module, path in MODULES.items():
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
+            if any(n.split(".")[0] in ("matplotlib", "mplhep") for n in names):
+                importers.add(module)
+    assert importers == set(MATPLOTLIB_IMPORTERS)

@@ -30,7 +30,9 @@ def test_generate_writes_a_sample(tmp_path, capsys):
     with uproot.open(path) as f:
         assert f["Events"].num_entries == 300
         assert f["Runs"]["genEventCount"].array(library="np").sum() == 300
-    assert "wrote 300 mc events of hzz4l" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "generating hzz4l (mc)" in err and "300/300" in err  # the progress bar, once done
+    assert "wrote 300 mc events of hzz4l" in err
 
 
 def test_the_console_script_runs():

@@ -35,6 +35,9 @@ execution: {executor: dask, workers: 2, chunksize: 1000}
 """
 
 
+ESCAPES = "names a file or directory of the result: letters, digits, '_', '-' and '.' (not first)"
+
+
 def write(tmp_path, text):
     path = tmp_path / "analysis.yaml"
     path.write_text(textwrap.dedent(text))
@@ -125,6 +128,43 @@ def test_a_good_file_loads_with_defaults_and_inferred_axis_types(tmp_path):
         ("{files: [data.root], kind: data}", "{kind: data}", 5, "give exactly one source"),
         ("{name: channel,", "{name: dataset,", 15, "the axis name 'dataset' is reserved"),
         ("{name: channel,", "{name: where,", 15, "the axis name 'where' is reserved"),
+        # names that would put a file outside the output directory, or hide it there
+        ("name: demo", "name: ..", 1, f"name: {ESCAPES}"),
+        ("name: demo", "name: ../../elsewhere", 1, f"name: {ESCAPES}"),
+        ("  mass: {data", "  ../../m4l: {histogram: mass, data", 19, f"plots.../../m4l: {ESCAPES}"),
+        ("  mass: {data", "  /tmp/m4l: {histogram: mass, data", 19, f"plots./tmp/m4l: {ESCAPES}"),
+        ("  mass: {data", "  .hidden: {histogram: mass, data", 19, f"plots..hidden: {ESCAPES}"),
+        ("  DY:\n", "  ../DY:\n", 6, f"datasets.../DY: {ESCAPES}"),
+        ("  mass:\n    axes", "  ..:\n    axes", 12, f"histograms...: {ESCAPES}"),
+        # normalisation numbers: finite and positive
+        ("luminosity: 100", "luminosity: .inf", 3, "luminosity: Input should be a finite number"),
+        ("luminosity: 100", "luminosity: 0", 3, "luminosity: Input should be greater than 0"),
+        ("xsec: 6077.22", "xsec: .nan", 9, "datasets.DY.xsec: Input should be a finite number"),
+        ("xsec: 6077.22", "xsec: -1", 9, "datasets.DY.xsec: Input should be greater than 0"),
+        (
+            "    group: Drell-Yan",
+            "    group: Drell-Yan\n    scale: .inf",
+            11,
+            "datasets.DY.scale: Input should be a finite number",
+        ),
+        (
+            "    group: Drell-Yan",
+            "    group: Drell-Yan\n    scale: 0",
+            11,
+            "datasets.DY.scale: Input should be greater than 0",
+        ),
+        (
+            "    group: Drell-Yan",
+            "    group: Drell-Yan\n    luminosity: .nan",
+            11,
+            "datasets.DY.luminosity: Input should be a finite number",
+        ),
+        (
+            "    group: Drell-Yan",
+            "    group: Drell-Yan\n    sumw: -.inf",
+            11,
+            "datasets.DY.sumw: Input should be a finite number",
+        ),
     ],
 )
 def test_each_mistake_names_file_line_and_key(tmp_path, old, new, line, expected):

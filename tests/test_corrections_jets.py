@@ -7,7 +7,9 @@ coffea's own cross-references; MET against what CMSSW stored in the files.
 
 from __future__ import annotations
 
+import gc
 import itertools
+import tracemalloc
 
 import awkward as ak
 import correctionlib
@@ -20,6 +22,7 @@ from opencoffea.corrections.jer import MIN_JET_ENERGY
 from opencoffea.corrections.jets import JetCorrections, correct_jets, jet_variations, with_jets
 from opencoffea.corrections.met import met_names, type1_met, with_met
 from opencoffea.corrections.seeds import object_gaussian
+from opencoffea.eras import load_manifest
 from opencoffea.errors import CorrectionError
 from opencoffea.events import describe, events_from, open_file
 from opencoffea.jetkeys import COMPOUND, LEVELS
@@ -332,6 +335,80 @@ def test_corrections_value_is_checked():
     )
     same = JetCorrections(payload="x.json", mc_jec=MC_2016, data_jec=PERIODS_2016_POST_VFP[::-1])
     assert hash(jme) == hash(same) and jme == same  # the periods are kept in run order
+
+
+# ------------------------------------------------------------------------------ memory
+
+
+def regrouped_sources():
+    """The 11 JES sources of 2016 (JME's regrouped set; the era's other one is Total)."""
+    sources = [s for s in load_manifest().era("2016postVFP_UL").jets.sources if s != "Total"]
+    assert len(sources) == 11
+    return sources
+
+
+def held_bytes(make):
+    """What the result of ``make()`` keeps allocated (traced by Python and numpy)."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        kept = make()
+        gc.collect()
+        return kept, tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+
+
+def test_variations_are_made_when_asked_for_from_what_they_share(ttbar, files, ul16):
+    """24 variations keep one number per jet per JES source (its δ, shared by up and down)
+    beside what all share; each variation's jets are made on access, the same each time."""
+    events = files(ttbar, 0, 5_000)
+    sources = regrouped_sources()
+    names = jet_variations(sources)
+    correct_jets(events, ul16, is_data=False, variations=names)  # payload and branches read
+    jer_only, jer_bytes = held_bytes(
+        lambda: correct_jets(events, ul16, is_data=False, variations=jet_variations([]))
+    )
+    every, every_bytes = held_bytes(
+        lambda: correct_jets(events, ul16, is_data=False, variations=names)
+    )
+    jets = int(ak.sum(ak.num(events.Jet)))
+    per_jet = 8  # one float64
+    assert list(every) == list(names) and len(every) == 25
+    assert jer_bytes < 12 * per_jet * jets  # pt and mass raw and JEC, L1, index, 3 JER factors
+    # one δ per source, not the pt, mass and sort of 22 variations
+    assert every_bytes - jer_bytes < 1.1 * len(sources) * per_jet * jets
+    # made anew at each access, and the same numbers: the same jets every time
+    up = every["jesRegrouped_FlavorQCDUp"]
+    assert up is not every["jesRegrouped_FlavorQCDUp"]
+    assert ak.to_list(up) == ak.to_list(every["jesRegrouped_FlavorQCDUp"])
+    assert ak.to_list(jer_only["jerUp"]) == ak.to_list(every["jerUp"])
+    # the flat pt type-1 MET sums is that of the jets, in the file's order
+    assert np.array_equal(every.flat_pt("jesRegrouped_FlavorQCDUp"), flat(in_file_order(up, "pt")))
+    with pytest.raises(KeyError):
+        every["jesTotalUp"]  # not asked for
+
+
+def test_type1_met_holds_one_variation_of_jets_at_a_time(ttbar, files, ul16):
+    """The MET of 24 variations is computed without keeping the jets of any."""
+    events = files(ttbar, 0, 5_000)
+    names = jet_variations(regrouped_sources())
+    jets = correct_jets(events, ul16, is_data=False, variations=names)
+    type1_met(events, jets, ul16, is_data=False, unclustered=True)  # branches read
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        met = type1_met(events, jets, ul16, is_data=False, unclustered=True)
+        peak = tracemalloc.get_traced_memory()[1] - before
+    finally:
+        tracemalloc.stop()
+    assert len(met) == 27
+    every_jet = int(ak.sum(ak.num(events.Jet))) + int(ak.sum(ak.num(events.CorrT1METJet)))
+    # fewer float64 than one per jet and variation: the low-pt jets' shared numbers and
+    # δs, a few numbers per jet while summing, and each variation's MET (pt, phi)
+    assert peak < 8 * 24 * every_jet
 
 
 # ------------------------------------------------------------------------------ cross-references

@@ -22,6 +22,7 @@ from opencoffea.errors import PlotError
 from opencoffea.plotting import (
     COMBINED,
     colour,
+    figure_of,
     group_histograms,
     plot_numbers,
     plot_result,
@@ -308,6 +309,63 @@ def test_the_numbers_and_yields_tables_do_without_matplotlib():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split("\n")[:2] == ["[]", "True opencoffea.plotting.figures"]
+
+
+def test_without_plots_a_quick_look_at_each_histogram(result_dir, tmp_path):
+    """Groups stacked under the data's points; with no single data group, each a line. A 2D
+    histogram cannot be drawn: no quick look at it."""
+    result = load_result(result_dir)
+    bare = result.config.model_copy(update={"plots": {}})
+    written = plot_result(result, bare, tmp_path / "quick")
+    assert [p.name for p in written] == ["pt.png", "pt.pdf", "pt.json"]
+    numbers = json.loads((tmp_path / "quick" / "pt.json").read_text())
+    assert numbers["quick_look"] is True and numbers["summed"] == ["flavour"]
+    kinds = {g: e["kind"] for g, e in numbers["groups"].items()}
+    assert kinds == {DY: "stack", TT: "stack", SIGNAL: "stack", DATA: "data"}
+    assert numbers_of(result_dir, "pt")["quick_look"] is False
+
+    datasets = dict(bare.datasets)  # two data groups: nothing to stack them against
+    datasets["DoubleMuB"] = datasets["DoubleMuB"].model_copy(update={"group": "Data B"})
+    regrouped = bare.model_copy(update={"datasets": datasets})
+    numbers = plot_numbers(result, "pt", regrouped)
+    assert {e["kind"] for e in numbers["groups"].values()} == {"signal"}
+    assert numbers["stack_total"]["groups"] == []
+
+
+def test_annotations_and_the_cms_luminosity_label(result_dir, tmp_path):
+    result = load_result(result_dir)
+    notes = [{"text": "$J/\\psi$", "x": 3.1}, {"text": "far", "x": 500}, {"text": "Z", "x": 45}]
+    plot = Plot(**{**PLOTS["pt_mu"], "annotations": notes, "energy": 13})
+    config = result.config.model_copy(update={"plots": {"annotated": plot}})
+    plot_result(result, config, tmp_path)
+    numbers = json.loads((tmp_path / "annotated.json").read_text())
+    # each above the highest thing drawn within 2 % of the axis around it; "far" is off it
+    assert [n["text"] for n in numbers["annotations"]] == ["$J/\\psi$", "Z"]
+    drawn = numbers["groups"]
+    tops = np.max(
+        [
+            np.add(drawn[DY]["values"], drawn[TT]["values"]),
+            np.add(np.add(drawn[DY]["values"], drawn[TT]["values"]), drawn[SIGNAL]["values"]),
+            np.add(drawn[DATA]["values"], np.sqrt(drawn[DATA]["values"])),
+        ],
+        axis=0,
+    )
+    z = numbers["annotations"][1]
+    assert z["y"] == pytest.approx(tops[15] + 0.03 * tops.max())  # bin 15: 45-48 GeV
+    figure = figure_of(result, "annotated", config)
+    texts = [t.get_text() for ax in figure.axes for t in ax.texts]
+    assert "$J/\\psi$" in texts and "Z" in texts and "far" not in texts
+    assert "1 fb$^{-1}$ (13 TeV)" in texts  # CMS: luminosity, then √s, on the right
+
+
+def test_a_figure_shown_outside_the_style_is_the_figure_saved(result_dir, drawn, tmp_path):
+    """A figure (``result.plot(name)``) keeps the CMS style wherever it is drawn (a notebook, a
+    savefig): the same pixels as the PNG the plots command writes."""
+    result = load_result(result_dir)
+    figure_of(result, "pt_mu").savefig(tmp_path / "pt_mu.png", dpi=100)
+    assert (tmp_path / "pt_mu.png").read_bytes() == (
+        result_dir / "plots" / "pt_mu.png"
+    ).read_bytes()
 
 
 def test_run1_figure_numbers(tmp_path):

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import awkward as ak
 import numpy as np
 import pytest
 
 from opencoffea import run
+from opencoffea.corrections.apply import Corrector
 from opencoffea.errors import ConfigError
+from opencoffea.events import describe, events_from, open_file
 
 from .conftest import real_file
 from .helpers import config_of
@@ -110,6 +113,51 @@ def test_every_variation_is_filled_and_nominal_is_unchanged(tmp_path):
         for cut, (events, sumw) in cutflow.entries.items():
             other = result.cutflows[dataset].entries[cut]
             assert other[0] == events and other[1] == pytest.approx(sumw, rel=1e-12)
+
+
+KEEPS_NO_VARIATION = """
+import weakref
+
+import awkward as ak
+from opencoffea import Processor
+
+SEEN = []  # a weak reference to the events of each variation analyzed
+
+
+class Jets(Processor):
+    def analyze(self, events, out):
+        alive = [name for name, seen in SEEN if seen() is not None]
+        assert not alive, f"the events of {alive} outlived their analyze call"
+        SEEN.append((out.systematic, weakref.ref(events)))
+        jets = events.Jet[events.Jet.pt > 30]
+        out.fill("ht", ht=ak.sum(jets.pt, axis=1))
+        out.fill("met", met=events.MET.pt)
+"""
+
+
+def test_a_variation_is_made_for_its_analyze_call_and_let_go_after(tmp_path):
+    config = analysis(tmp_path, ["jes", "jer", "unclustered"])
+    config = config.model_copy(update={"datasets": {"TT": config.datasets["TT"]}})
+    (tmp_path / "analyses" / "a.py").write_text(KEEPS_NO_VARIATION)
+    result = run(config, chunksize=3000, status=False)
+    assert result.failures == [] and result.complete
+    assert len(result.raw["ht"].axes["systematic"]) == 9
+
+    corrector = Corrector(config)
+    path = str(result.inputs["TT"][0].info.path)
+    file = open_file(path)
+    try:
+        applied = corrector.apply(events_from(file, describe(file, path)), is_data=False)
+        assert list(applied.events) == corrector.shape_variations(is_data=False)
+        up = applied.events["jesTotalUp"]
+        assert up is not applied.events["jesTotalUp"]  # made at each access, kept by none
+        assert ak.to_list(up.Jet.pt) == ak.to_list(applied.events["jesTotalUp"].Jet.pt)
+        unclustered, nominal = applied.events["unclustEnUp"], applied.events["nominal"]
+        assert ak.to_list(unclustered.Jet.pt) == ak.to_list(nominal.Jet.pt)
+        with pytest.raises(KeyError):
+            applied.events["jesFlavorQCDUp"]
+    finally:
+        file.close()
 
 
 @pytest.mark.slow

@@ -17,7 +17,7 @@ import uproot
 
 from opencoffea import run
 from opencoffea.corrections.egamma_payloads import smear_mc
-from opencoffea.errors import AnalysisError, ConfigError, CorrectionError
+from opencoffea.errors import AnalysisError, ConfigError
 from opencoffea.events import describe, events_from, open_file
 
 from .conftest import real_file
@@ -297,7 +297,8 @@ def test_data_given_simulation_stops_the_run_with_the_reason(tmp_path):
             "electrons": {"payload": str(egm), "scale": "EGMScale_Compound_Ele_2022preEE"}
         },
     )
-    with pytest.raises(CorrectionError, match="energy scale is for data, and these events"):
+    # found by the pre-pass, before the corrections would find it in the first chunk
+    with pytest.raises(ConfigError, match=r"line 8, datasets\.Data\.kind: .* is simulation"):
         run(config, status=False)
 
 

@@ -4,9 +4,11 @@ The public API, in one place:
 
 - :class:`Processor` — subclass it and write ``analyze(events, out)``;
 - :func:`load_config` — read and validate an analysis YAML file;
-- :func:`run` — run an analysis (iterative, futures or dask), returning its :class:`Result`;
+- :func:`run` — run an analysis (iterative, futures or dask), with the YAML's processor or
+  a class of a notebook's, returning its :class:`Result` (and writing it, with ``output=``);
 - :func:`write_result` / :func:`load_result` — a result's directory (ROOT + JSON), and back;
-- :func:`generate` — synthetic NanoAOD samples for demos, tests and benchmarks.
+- :func:`generate` — synthetic NanoAOD samples for demos, tests and benchmarks;
+- :func:`display` — events in a browser (one offline HTML page) and as PNG pictures.
 
 Each name is imported when first used (PEP 562), so that ``import opencoffea`` and the
 ``opencoffea`` command start at once: the whole stack (coffea, awkward, uproot, numba) takes
@@ -37,8 +39,9 @@ from .errors import (
 )
 
 if TYPE_CHECKING:
+    from .api import run
     from .config import AnalysisConfig, load_config
-    from .execution import run
+    from .display import display
     from .processor import Processor
     from .recorder import Recorder
     from .results import Result, load_result, write_result
@@ -55,6 +58,7 @@ __all__ = [
     "Recorder",
     "Result",
     "__version__",
+    "display",
     "generate",
     "load_config",
     "load_result",
@@ -67,7 +71,8 @@ __all__ = [
 _LAZY = {
     "AnalysisConfig": "config",
     "load_config": "config",
-    "run": "execution",
+    "display": "display",
+    "run": "api",
     "Processor": "processor",
     "Recorder": "recorder",
     "Result": "results",

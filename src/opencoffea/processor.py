@@ -26,8 +26,9 @@ import importlib.util
 import inspect
 import re
 import sys
+import sysconfig
 import traceback
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
@@ -44,14 +45,14 @@ from .events import NanoEvents
 from .histograms import book
 from .output import FileTally, Output
 from .recorder import Recorder
-from .util import did_you_mean
+from .util import did_you_mean, sha256_of
 
 if TYPE_CHECKING:  # corrections and lumi masks load only for a configuration that has them
     from coffea.lumi_tools import LumiMask
 
     from .corrections.apply import Corrector
 
-__all__ = ["Processor", "import_analysis", "load_processor"]
+__all__ = ["Processor", "import_analysis", "load_processor", "processor_spec"]
 
 
 class Processor(ProcessorABC):
@@ -148,7 +149,7 @@ class Processor(ProcessorABC):
 
         # Corrections (on the whole chunk), then the user's method once per shape variation;
         # weight variations are filled by the nominal pass, the cutflow too.
-        variants: dict[str, NanoEvents] = {"nominal": events}
+        variants: Mapping[str, NanoEvents] = {"nominal": events}
         ratios: dict[str, np.ndarray] = {}
         scale_factors = None
         if self.corrector is not None:
@@ -203,24 +204,97 @@ def _gen_weights(events: NanoEvents) -> np.ndarray:
     return np.ones(len(events))
 
 
-def load_processor(config: AnalysisConfig) -> type[Processor]:
-    """The Processor subclass named by ``processor:`` (``file.py:Class`` or ``module:Class``).
+def load_processor(
+    config: AnalysisConfig, processor: type[Processor] | str | None = None
+) -> type[Processor]:
+    """The Processor subclass of a run: ``processor`` if given, else the config's ``processor:``.
 
-    A class from a file is imported under a private module name and registered with
-    cloudpickle to travel *by value*, so dask workers that have no copy of the file can
-    still run it.
+    ``processor`` is a class (written in a notebook cell, a script or a test) or a string,
+    ``file.py:Class`` (a relative path from the working directory) or ``module:Class``; the
+    YAML's ``processor:`` is the same string, a path relative to the YAML file. Either way the
+    class must be a concrete subclass of :class:`Processor`.
+
+    The class must reach worker processes that may have no copy of its code: a class of a
+    file is imported under a private module name registered with cloudpickle to travel *by
+    value*; a class given as itself travels by value too, unless it is the framework's or
+    an installed package's (workers import those); cloudpickle sends ``__main__``'s classes
+    by value itself. A file is imported again when it has changed since (by its content, and
+    that of the files it imports with :func:`import_analysis`), so an edited processor is
+    the one that runs.
 
     Example:
         >>> from opencoffea import load_config
-        >>> load_processor(load_config("configs/dimuon_demo.yaml")).__name__
+        >>> config = load_config("configs/dimuon_demo.yaml")
+        >>> load_processor(config).__name__
         'DimuonSpectrum'
+        >>> load_processor(config, "analyses/higgs4l.py:HiggsToFourLeptons").__name__
+        'HiggsToFourLeptons'
+        >>> class Nothing(Processor):
+        ...     def analyze(self, events, out):
+        ...         pass
+        >>> load_processor(config, Nothing) is Nothing
+        True
     """
-    where = f"{config.source or '<config>'}, processor"
-    if config.processor is None:
-        raise ProcessorLoadError(f"{where}: none is named (processor: file.py:Class)")
-    target, _, name = config.processor.rpartition(":")
+    if processor is None:
+        where = f"{config.source or '<config>'}, processor"
+        if config.processor is None:
+            raise ProcessorLoadError(f"{where}: none is named (processor: file.py:Class)")
+        cls, origin = _class_named(config.processor, config.resolve, where)
+    elif isinstance(processor, str):
+        where = f"processor {processor!r}"
+        cls, origin = _class_named(processor, lambda p: Path(p).expanduser().resolve(), where)
+    else:
+        cls, origin = processor, getattr(processor, "__module__", None) or "?"
+        where = f"processor {getattr(processor, '__qualname__', processor)!s}"
+    if not (isinstance(cls, type) and issubclass(cls, Processor)):
+        raise ProcessorLoadError(
+            f"{where}: {getattr(cls, '__name__', cls)} must be a subclass of "
+            f"opencoffea.Processor, it is {cls!r}"
+        )
+    if inspect.isabstract(cls):
+        missing = ", ".join(f"{m}()" for m in sorted(cls.__abstractmethods__))
+        raise ProcessorLoadError(
+            f"{where}: {cls.__name__} in {origin} does not define {missing}; a processor "
+            "writes its physics in analyze(self, events, out)"
+        )
+    if processor is not None and not isinstance(processor, str):
+        _travel_by_value(cls)
+    return cls
+
+
+def processor_spec(cls: type[Processor]) -> str:
+    """Where a class came from, as ``processor:`` would name it: ``file.py:Class`` for a
+    class of a file, ``module:Class`` otherwise (``__main__:Class`` for a notebook's).
+
+    What a result records as its processor when it is given a class, not a name.
+
+    Example:
+        >>> higgs4l = import_analysis("analyses/higgs4l.py")
+        >>> spec = processor_spec(higgs4l.HiggsToFourLeptons)
+        >>> spec.endswith("analyses/higgs4l.py:HiggsToFourLeptons")
+        True
+        >>> class Mine(Processor):
+        ...     def analyze(self, events, out):
+        ...         pass
+        >>> Mine.__module__ = "__main__"  # of a notebook, whose __main__ has no file
+        >>> import types, unittest.mock
+        >>> with unittest.mock.patch.dict(sys.modules, __main__=types.ModuleType("__main__")):
+        ...     processor_spec(Mine)
+        '__main__:Mine'
+    """
+    file = getattr(sys.modules.get(cls.__module__), "__file__", None)
+    if file and Path(file).is_file():  # not python's "<stdin>" or a kernel's made-up name
+        return f"{file}:{cls.__name__}"
+    return f"{cls.__module__}:{cls.__name__}"
+
+
+def _class_named(spec: str, resolve: Callable[[str], Path], where: str) -> tuple[object, str]:
+    """The object ``spec`` (``file.py:Class`` or ``module:Class``) names, and its file."""
+    target, _, name = spec.rpartition(":")
+    if not target or not name.isidentifier():
+        raise ProcessorLoadError(f"{where}: name it file.py:Class or module:Class")
     if target.endswith(".py") or "/" in target or "\\" in target:
-        module = _import_file(config.resolve(target), where)
+        module = _import_file(resolve(target), where)
     else:
         try:
             module = importlib.import_module(target)
@@ -231,17 +305,25 @@ def load_processor(config: AnalysisConfig) -> type[Processor]:
         classes = [k for k, v in vars(module).items() if isinstance(v, type)]
         hint = did_you_mean(name, classes)
         raise ProcessorLoadError(f"{where}: {target} has no class {name!r}{hint}")
-    if not (isinstance(cls, type) and issubclass(cls, Processor)):
-        raise ProcessorLoadError(
-            f"{where}: {name} must be a subclass of opencoffea.Processor, it is {cls!r}"
-        )
-    if inspect.isabstract(cls):
-        missing = ", ".join(f"{m}()" for m in sorted(cls.__abstractmethods__))
-        raise ProcessorLoadError(
-            f"{where}: {name} in {getattr(module, '__file__', None) or target} does not "
-            f"define {missing}; a processor writes its physics in analyze(self, events, out)"
-        )
-    return cls
+    return cls, getattr(module, "__file__", None) or target
+
+
+def _travel_by_value(cls: type) -> None:
+    """Have cloudpickle send ``cls`` itself to workers, where its module may not import.
+
+    A test's or a script's module is not on a worker's path; the framework and installed
+    packages are, and their classes travel by name.
+    """
+    module = sys.modules.get(cls.__module__)
+    if module is None or module.__name__ == "__main__":  # cloudpickle's own rule: by value
+        return
+    if module.__name__.partition(".")[0] == __name__.partition(".")[0]:
+        return
+    file = getattr(module, "__file__", None)
+    installed = {sysconfig.get_path(kind) for kind in ("purelib", "platlib", "stdlib")}
+    if file and any(Path(file).resolve().is_relative_to(p) for p in installed if p):
+        return
+    cloudpickle.register_pickle_by_value(module)
 
 
 def import_analysis(path: str | Path) -> ModuleType:
@@ -249,7 +331,8 @@ def import_analysis(path: str | Path) -> ModuleType:
 
     For an analysis that builds on another file (``analyses/higgs4l_df103.py`` on
     ``higgs4l.py``): each file is imported once, under a private name, and travels to
-    dask workers by value like the processor itself, so workers need no copy of it.
+    dask workers by value like the processor itself, so workers need no copy of it. A file
+    changed since it was imported (or one of the files it imports so) is imported again.
 
     Example:
         >>> higgs4l = import_analysis("analyses/higgs4l.py")  # in higgs4l_df103.py, say
@@ -259,30 +342,68 @@ def import_analysis(path: str | Path) -> ModuleType:
     return _import_file(Path(path), "import_analysis")
 
 
+# Each analysis file imported, by its resolved path: the module, and the sha256 of each file
+# it was made from (itself and those it imported with import_analysis), to know it is stale.
+_IMPORTED: dict[Path, tuple[ModuleType, dict[Path, str]]] = {}
+# The files of each import in progress: a nested import adds its files to its importer's.
+_IMPORTING: list[dict[Path, str]] = []
+
+
 def _import_file(path: Path, where: str) -> ModuleType:
     if not path.is_file():
         raise ProcessorLoadError(f"{where}: no such file {path}")
-    # one module per file, however the path to it is spelled
-    digest = hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:10]
+    path = path.resolve()  # one module per file, however the path to it is spelled
+    cached = _IMPORTED.get(path)
+    if cached is not None and all(_digest(p) == d for p, d in cached[1].items()):
+        module, files = cached
+    else:
+        source = path.read_bytes()
+        files = {path: hashlib.sha256(source).hexdigest()}
+        _IMPORTING.append(files)
+        try:
+            module = _execute(path, source)
+        finally:
+            _IMPORTING.pop()
+        _IMPORTED[path] = (module, files)
+    if _IMPORTING:
+        _IMPORTING[-1].update(files)
+    return module
+
+
+def _digest(path: Path) -> str | None:
+    try:
+        return sha256_of(path)
+    except OSError:  # gone: stale, and importing it again says so
+        return None
+
+
+def _execute(path: Path, source: bytes) -> ModuleType:
+    """A new module of ``source``, the content of ``path``, under the file's private name.
+
+    Compiled from the bytes that were read (and digested), never from a ``__pycache__``
+    file, which an edit within the same second and of the same size would leave looking
+    up to date.
+    """
+    digest = hashlib.sha256(str(path).encode()).hexdigest()[:10]
     stem = re.sub(r"\W", "_", path.stem)
     module_name = f"opencoffea_analysis_{stem}_{digest}"
-    if module_name in sys.modules:
-        return sys.modules[module_name]
     spec = importlib.util.spec_from_file_location(module_name, path)
-    if spec is None or spec.loader is None:
-        raise ProcessorLoadError(f"{where}: {path} cannot be imported as Python")
+    if spec is None:
+        raise ProcessorLoadError(f"{path} cannot be imported as Python")
     module = importlib.util.module_from_spec(spec)
+    previous = sys.modules.get(module_name)
     sys.modules[module_name] = module
     try:
-        spec.loader.exec_module(module)
-    except SyntaxError as err:
-        del sys.modules[module_name]
-        raise ProcessorLoadError(f"{path}, line {err.lineno}: {err.msg}") from None
-    except ProcessorLoadError:  # a file it imports with import_analysis: that file's error
-        del sys.modules[module_name]
-        raise
-    except Exception as err:
-        del sys.modules[module_name]
+        exec(compile(source, str(path), "exec", dont_inherit=True), module.__dict__)
+    except BaseException as err:
+        if previous is None:
+            del sys.modules[module_name]
+        else:  # the version imported before stays what the name gives
+            sys.modules[module_name] = previous
+        if isinstance(err, SyntaxError):
+            raise ProcessorLoadError(f"{path}, line {err.lineno}: {err.msg}") from None
+        if isinstance(err, ProcessorLoadError) or not isinstance(err, Exception):
+            raise  # a file it imports with import_analysis: that file's error; Ctrl-C
         frame = traceback.extract_tb(err.__traceback__)[-1]
         raise ProcessorLoadError(
             f"{path}: importing it failed at {frame.filename}, line {frame.lineno}: "

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import argparse
 import gc
+import shlex
+import signal
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -26,6 +28,7 @@ from rich.table import Table
 from .terminal import EXIT_FAILED_CHUNKS, EXIT_INCOMPLETE, console, table_console
 
 if TYPE_CHECKING:  # the library is imported by each command, when it runs
+    from ..config import AnalysisConfig
     from ..results import Result
 
 __all__ = ["add_commands"]
@@ -51,6 +54,16 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     run.add_argument("--quiet", action="store_true", help="no progress bars")
     run.add_argument("--server", help="CERN Open Data portal for record: datasets")
     run.add_argument("--refresh", action="store_true", help="ask the portal again for records")
+    run.add_argument(
+        "--resume",
+        action="store_true",
+        help="take the chunks an interrupted run of the same analysis finished; process the rest",
+    )
+    run.add_argument(
+        "--keep-going",
+        action="store_true",
+        help="run every chunk even when the first ones fail the same way in the processor",
+    )
     run.set_defaults(handler=_run)
 
     check = sub.add_parser("check", help="validate a YAML file without running it")
@@ -74,7 +87,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     )
     generate.set_defaults(handler=_generate)
 
-    plot = sub.add_parser("plot", help="draw the plots of a result (PNG, PDF and JSON)")
+    plot = sub.add_parser(
+        "plot", help="draw the plots of a result, or quick looks without plots: (PNG, PDF, JSON)"
+    )
     plot.add_argument("result", type=Path, help="a result directory")
     plot.add_argument("--config", type=Path, help="take the plots from this YAML instead")
     plot.add_argument("--output", type=Path, help="where to write (default RESULT/plots)")
@@ -89,31 +104,76 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     from ..config import load_config
-    from ..execution import run
-    from ..results import write_result
+    from ..results import RunLock
 
     config = load_config(args.config)
-    result = run(
-        config,
-        executor=args.executor,
-        workers=args.workers,
-        scheduler=args.scheduler,
-        chunksize=args.chunksize,
-        max_chunks=args.max_chunks,
-        status=not args.quiet,
-        server=args.server,
-        refresh=args.refresh,
-    )
-    directory = write_result(result, args.output)
-    _print_summary(result)
-    if config.plots:
-        from ..plotting import plot_result
+    # Before any processing: an output that cannot be written, or that another run is
+    # writing, is an error now, not after an hour. The lock is held until the result is in.
+    with RunLock(args.output or config.output_dir()) as lock:
+        if lock.replaced is not None:
+            console.print(
+                f"[yellow]warning:[/] took over the lock of a run that died ({lock.replaced})",
+                soft_wrap=True,
+            )
+        return _run_locked(args, config)
 
-        figures = plot_result(result, config)
-        console.print(f"{len(figures) // 3} plot(s) in [bold]{directory / 'plots'}[/]")
+
+def _run_locked(args: argparse.Namespace, config: AnalysisConfig) -> int:
+    from ..api import save
+    from ..errors import CheckpointError, Interrupted
+    from ..execution import run
+    from ..execution.checkpoint import checkpoint_dir, discard, kept
+
+    directory = args.output or config.output_dir()
+    checkpoint = checkpoint_dir(directory)
+    output = ["--output", str(args.output)] if args.output else []
+    again = shlex.join(["opencoffea", "run", str(args.config), *output])  # to copy and paste
+    try:
+        result = run(
+            config,
+            executor=args.executor,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            chunksize=args.chunksize,
+            max_chunks=args.max_chunks,
+            status=not args.quiet,
+            server=args.server,
+            refresh=args.refresh,
+            checkpoint=checkpoint,
+            resume=args.resume,
+            keep_going=args.keep_going,
+        )
+    except CheckpointError:
+        raise
+    except BaseException as err:  # Ctrl-C, a lost scheduler, any error: what finished is kept
+        finished = kept(checkpoint)
+        hint = (
+            f"{finished} finished chunk(s) kept in {checkpoint}; with the same configuration "
+            f"and processor, [bold]{again} --resume[/] processes only the others"
+            if finished
+            else ""
+        )
+        if isinstance(err, Interrupted):  # one line, no traceback, the shell's exit status
+            console.print(f"[yellow]{err}[/]" + (f"; {hint}" if hint else ""), soft_wrap=True)
+            return 128 + signal.SIGINT
+        if hint:
+            console.print(hint, soft_wrap=True)
+        raise
+    figures = save(result, directory)  # the result, then its plots (or quick looks)
+    if result.complete:
+        discard(checkpoint)
+    _print_summary(result)
+    if result.execution.resumed:
+        console.print(
+            f"resumed: {result.execution.resumed} of {result.execution.chunks} chunks "
+            "from the checkpoint"
+        )
+    _print_plots(figures)
+    # a resumed run's events include its kept chunks', which took no time in this run
+    rate = "" if result.execution.resumed else f" ({result.events_per_second:,.0f} events/s)"
     done = (
-        f"{result.events_processed:,} events in {result.execution.seconds:.1f} s "
-        f"({result.events_per_second:,.0f} events/s) with {result.execution.executor}"
+        f"{result.events_processed:,} events in {result.execution.seconds:.1f} s{rate} "
+        f"with {result.execution.executor}"
         if result.inputs
         else f"{sum(map(len, result.premade.values()))} pre-made histograms read"
     )
@@ -130,14 +190,24 @@ def _run(args: argparse.Namespace) -> int:
                 f"  {failure.file} [{failure.entry_start}, {failure.entry_stop}): {failure.error}",
                 soft_wrap=True,
             )
+        console.print(f"[bold]{again} --resume[/] tries them again", soft_wrap=True)
         return EXIT_FAILED_CHUNKS
     if result.unread:
         console.print(
             f"[yellow]{result.events_unread:,} events left unread by --max-chunks "
-            "(listed in manifest.json)[/]"
+            f"(listed in manifest.json)[/]; [bold]{again} --resume[/] reads them",
+            soft_wrap=True,
         )
         return EXIT_INCOMPLETE
     return 0
+
+
+def _print_plots(figures: list[Path]) -> None:
+    """Each figure's path (its PDF and JSON beside it), to open or copy."""
+    if figures:
+        console.print(f"{len(figures)} plot(s) (PNG, PDF and JSON):")
+    for path in figures:
+        console.print(f"  {path}", style="bold", soft_wrap=True, markup=False)
 
 
 def _print_summary(result: Result) -> None:
@@ -210,11 +280,9 @@ def _plot(args: argparse.Namespace) -> int:
     config = load_config(args.config) if args.config else None
     written = plot_result(result, config, args.output)
     if not written:
-        console.print(f"[yellow]no plots[/] in the configuration of {args.result}")
+        console.print(f"[yellow]no histogram to draw[/] in {args.result}")
         return 0
-    console.print(
-        f"{len(written) // 3} plot(s) (PNG, PDF and JSON) in [bold]{written[0].parent}[/]"
-    )
+    _print_plots([path for path in written if path.suffix == ".png"])
     return 0
 
 
@@ -231,16 +299,19 @@ def _yields(args: argparse.Namespace) -> int:
 
 
 def _generate(args: argparse.Namespace) -> int:
+    from ..datasets.progress import progress_bar
     from ..samples import generate
 
-    path = generate(
-        args.process,
-        args.output,
-        args.events,
-        seed=args.seed,
-        kind=args.kind,
-        format=args.format,
-        compression=args.compression,
-    )
+    with progress_bar(f"generating {args.process} ({args.kind})", args.events) as advance:
+        path = generate(
+            args.process,
+            args.output,
+            args.events,
+            seed=args.seed,
+            kind=args.kind,
+            format=args.format,
+            compression=args.compression,
+            progress=advance,
+        )
     console.print(f"wrote {args.events:,} {args.kind} events of {args.process} to {path}")
     return 0

@@ -11,6 +11,7 @@ Example:
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 
 from rich.console import Console
@@ -23,6 +24,7 @@ __all__ = [
     "console",
     "count_text",
     "print_help",
+    "show_log",
     "table_console",
 ]
 
@@ -31,6 +33,28 @@ EXIT_FAILED_CHUNKS = 3
 EXIT_INCOMPLETE = 4
 
 console = Console(stderr=True, highlight=False)
+
+
+def show_log(level: int = logging.INFO) -> None:
+    """Show what the library logs (its ``opencoffea.*`` loggers) on :data:`console`, once.
+
+    The library logs what a person may want to know beside its result, such as where a dask
+    cluster's dashboard is; the command shows each record as a dim line on standard error.
+
+    Example:
+        >>> show_log()
+        >>> logging.getLogger("opencoffea.execution").info("dask dashboard: http://127.0.0.1:1/")
+    """
+    logger = logging.getLogger("opencoffea")
+    logger.setLevel(level)
+    if not any(isinstance(h, _ConsoleHandler) for h in logger.handlers):
+        logger.addHandler(_ConsoleHandler())
+
+
+class _ConsoleHandler(logging.Handler):
+    def emit(self, record: logging.LogRecord) -> None:
+        # the message as it is: a URL's or a path's brackets are not markup
+        console.print(self.format(record), style="dim", markup=False, soft_wrap=True)
 
 
 def table_console(width: int = 160) -> Console:

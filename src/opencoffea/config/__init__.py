@@ -9,7 +9,10 @@ relative to the YAML file itself, so a configuration runs the same from any dire
 The package, one job a module:
 
 - ``analysis``: the whole file (:class:`AnalysisConfig`) and ``execution:``;
+- ``cluster``: ``execution.cluster:``, dask workers as batch jobs (dask-jobqueue's options);
 - ``datasets``, ``histograms``, ``plots``, ``corrections``: the models of each section;
+- ``inference``: ``normalisation:``, ``inference:`` and ``hepdata:``, from histograms to a
+  measurement;
 - ``checks``: what needs the whole file (a plot naming a histogram not booked, ...);
 - ``loading``: YAML with the line of every key, then validation and checks;
 - ``messages``: pydantic's errors turned into lines a person reads.
@@ -25,6 +28,7 @@ Example:
 """
 
 from .analysis import AnalysisConfig, Execution
+from .cluster import Adaptive, ClusterSpec
 from .corrections import (
     SYSTEMATICS,
     Corrections,
@@ -43,28 +47,35 @@ from .histograms import (
     RegularAxis,
     VariableAxis,
 )
+from .inference import HEPDataConfig, Inference, Normalisation
 from .loading import load_config, parse_config
-from .plots import Plot, Yields
+from .plots import Plot, SystBand, Yields
 
 __all__ = [
     "RESERVED_AXES",
     "SYSTEMATICS",
+    "Adaptive",
     "AnalysisConfig",
     "Axis",
     "CategoryAxis",
+    "ClusterSpec",
     "Corrections",
     "Dataset",
     "EnergyConfig",
     "Execution",
     "GeneratedSample",
+    "HEPDataConfig",
     "Histogram",
+    "Inference",
     "IntegerAxis",
     "JetCorrectionsConfig",
+    "Normalisation",
     "PileupConfig",
     "Plot",
     "PortalRef",
     "RegularAxis",
     "ScaleFactorConfig",
+    "SystBand",
     "VariableAxis",
     "Yields",
     "load_config",

@@ -1,8 +1,8 @@
 """The whole YAML file of an analysis (:class:`AnalysisConfig`) and its ``execution:``.
 
 The sections are models of their own (``datasets``, ``histograms``, ``plots``,
-``corrections``); what needs the whole file to be checked is in
-:mod:`opencoffea.config.checks`.
+``corrections``, ``normalisation``, ``inference``, ``hepdata``); what needs the whole file
+to be checked is in :mod:`opencoffea.config.checks`.
 
 Example:
     >>> config = AnalysisConfig(name="demo", processor="analyses/dimuon.py:DimuonSpectrum",
@@ -13,16 +13,17 @@ Example:
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, PrivateAttr, model_validator
 
-from .base import NAME, ConfigModel
+from .base import ConfigModel, Name
+from .cluster import ClusterSpec
 from .corrections import Corrections
 from .datasets import Dataset
 from .histograms import Histogram
+from .inference import HEPDataConfig, Inference, Normalisation
 from .plots import Plot, Yields
 
 __all__ = ["AnalysisConfig", "Execution"]
@@ -48,11 +49,37 @@ class Execution(ConfigModel):
     max_chunks: int | None = Field(
         default=None, gt=0, description="Process this many chunks only (a first look)."
     )
+    retries: int = Field(
+        default=3,
+        ge=0,
+        description="How often a chunk is tried again: after a read error that passes (HTTP "
+        "5xx, a dropped connection, a timeout; with back-off) and after its worker process "
+        "died. Then it is recorded as failed.",
+    )
+    worker_timeout: float = Field(
+        default=60,
+        gt=0,
+        description="Seconds to wait while the dask scheduler has no workers (none yet, all "
+        "gone, or batch jobs still in their queue) before the run stops with an error.",
+    )
+    cluster: ClusterSpec | None = Field(
+        default=None,
+        description="dask workers as batch jobs (dask-jobqueue): the dask executor starts "
+        "them, instead of a local cluster or a ``scheduler``.",
+    )
 
     @model_validator(mode="after")
     def _scheduler_needs_dask(self) -> Execution:
         if self.scheduler is not None and self.executor != "dask":
             raise ValueError("'scheduler' is only used by the dask executor")
+        return self
+
+    @model_validator(mode="after")
+    def _cluster_needs_dask(self) -> Execution:
+        if self.cluster is not None and self.executor != "dask":
+            raise ValueError("'cluster' is only used by the dask executor")
+        if self.cluster is not None and self.scheduler is not None:
+            raise ValueError("give 'cluster' (workers started as jobs) or 'scheduler', not both")
         return self
 
 
@@ -66,8 +93,7 @@ class AnalysisConfig(ConfigModel):
         []
     """
 
-    name: str = Field(
-        pattern=NAME,
+    name: Name = Field(
         description="The analysis's name (letters, digits, '_', '-', '.'); results go to "
         "``results/<name>`` by default.",
     )
@@ -78,7 +104,10 @@ class AnalysisConfig(ConfigModel):
         "``module:Class``; needed where a dataset has events.",
     )
     luminosity: float | None = Field(
-        default=None, gt=0, description="The integrated luminosity of the data, in pb^-1."
+        default=None,
+        gt=0,
+        allow_inf_nan=False,
+        description="The integrated luminosity of the data, in pb^-1.",
     )
     portal: str | None = Field(
         default=None,
@@ -90,14 +119,15 @@ class AnalysisConfig(ConfigModel):
         description="How record files are read: HTTPS from the portal's server (needs nothing "
         "more than uproot), or XRootD from eospublic (needs the fsspec-xrootd extra).",
     )
-    datasets: dict[str, Dataset] = Field(
+    datasets: dict[Name, Dataset] = Field(
         min_length=1, description="The datasets, by name (letters, digits, '_', '-', '.')."
     )
-    histograms: dict[str, Histogram] = Field(
+    histograms: dict[Name, Histogram] = Field(
         default_factory=dict, description="The histograms to book, by name."
     )
-    plots: dict[str, Plot] = Field(
-        default_factory=dict, description="The figures to draw, by name (a histogram's, say)."
+    plots: dict[Name, Plot] = Field(
+        default_factory=dict,
+        description="The figures to draw, by name (a histogram's, say): ``plots/<name>.png``.",
     )
     execution: Execution = Field(default_factory=Execution, description="How to run.")
     output: str | None = Field(
@@ -118,20 +148,46 @@ class AnalysisConfig(ConfigModel):
         description="The variations to produce: jes, jer, unclustered, pileup, egamma, and the "
         "names of ``corrections.scale_factors``.",
     )
+    normalisation: Normalisation | None = Field(
+        default=None,
+        description="Uncertainties on the rate only (luminosity, cross sections): in the "
+        "plots' bands and the statistical model.",
+    )
+    inference: Inference | None = Field(
+        default=None,
+        description="The statistical model of ``opencoffea export datacard|pyhf`` and ``fit``.",
+    )
+    hepdata: HEPDataConfig | None = Field(
+        default=None, description="What ``opencoffea export hepdata`` records with the plots."
+    )
     source: Path | None = Field(
         default=None,
         exclude=True,
         description="Set by the loader, not by the file: where the file was, to resolve "
         "relative paths.",
     )
+    # The line of each key path of the YAML file, set by the loader: for the mistakes found
+    # only later (a file's content against its dataset's kind), with file and line too.
+    _lines: dict[tuple, int] = PrivateAttr(default_factory=dict)
 
-    @field_validator("datasets", "histograms")
-    @classmethod
-    def _identifier_keys(cls, value: dict[str, Any]) -> dict[str, Any]:
-        for key in value:
-            if not re.match(NAME, key):
-                raise ValueError(f"{key!r}: use letters, digits, '_', '-' and '.' only")
-        return value
+    def locate(self, path: tuple, message: str) -> str:
+        """``file, line N, key.path: message``, for a mistake found after loading.
+
+        A configuration made without a file has no lines to tell: ``key.path: message``.
+
+        Example:
+            >>> from opencoffea.config import load_config
+            >>> config = load_config("configs/dimuon_demo.yaml")
+            >>> config.locate(("datasets", "DoubleMuon", "kind"), "is data")  # doctest: +ELLIPSIS
+            '.../configs/dimuon_demo.yaml, line 11, datasets.DoubleMuon.kind: is data'
+            >>> AnalysisConfig.model_validate(config.model_dump()).locate(("name",), "x")
+            'name: x'
+        """
+        if not self._lines:
+            return f"{'.'.join(map(str, path))}: {message}"
+        from .messages import located  # which reads the models of this module
+
+        return located(str(self.source or "<string>"), self._lines, path, message)
 
     def event_datasets(self) -> list[str]:
         """The datasets whose input is events (not pre-made histograms)."""

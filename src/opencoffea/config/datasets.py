@@ -90,10 +90,16 @@ class Dataset(ConfigModel):
     )
     kind: Literal["data", "mc"] = Field(description="Collision data, or simulation (mc).")
     xsec: float | None = Field(
-        default=None, gt=0, description="The cross section of simulation, in pb."
+        default=None,
+        gt=0,
+        allow_inf_nan=False,
+        description="The cross section of simulation, in pb.",
     )
     scale: float = Field(
-        default=1.0, gt=0, description="A factor on the normalisation of simulation (a k-factor)."
+        default=1.0,
+        gt=0,
+        allow_inf_nan=False,
+        description="A factor on the normalisation of simulation (a k-factor).",
     )
     group: str | None = Field(
         default=None, description="The group it is drawn in on plots (default: its own name)."
@@ -117,12 +123,16 @@ class Dataset(ConfigModel):
     sumw: float | None = Field(
         default=None,
         gt=0,
+        allow_inf_nan=False,
         description="The Σw to normalise with, where the files cannot tell (pre-made "
         "histograms: the number of generated events); otherwise Σ genEventSumw of the Runs "
         "trees.",
     )
     luminosity: float | None = Field(
-        default=None, gt=0, description="The luminosity in pb^-1, if not the analysis's."
+        default=None,
+        gt=0,
+        allow_inf_nan=False,
+        description="The luminosity in pb^-1, if not the analysis's.",
     )
     pick: list[str] | None = Field(
         default=None, description="File-name globs selecting some files of a ``record``."

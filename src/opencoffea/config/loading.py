@@ -75,6 +75,7 @@ def parse_config(text: str, source: str | Path = "<string>") -> AnalysisConfig:
         raise ConfigError(join(problems))
     if source != "<string>":
         config.source = Path(source).resolve()
+    config._lines = lines
     return config
 
 

@@ -13,7 +13,7 @@ from pydantic import Field, model_validator
 
 from .base import ConfigModel
 
-__all__ = ["LegendLocation", "Plot", "Yields"]
+__all__ = ["Annotation", "LegendLocation", "Plot", "SystBand", "Yields"]
 
 LegendLocation = Literal[
     "best",
@@ -31,6 +31,44 @@ LegendLocation = Literal[
 """Where a legend may go: matplotlib's locations."""
 
 
+class Annotation(ConfigModel):
+    """A text on a figure: ``{text: "J/ψ", x: 3.097}`` sits just above what is drawn at x.
+
+    Example:
+        >>> Annotation(text="Z", x=91.19).y is None
+        True
+    """
+
+    text: str = Field(description="The text (mathtext allowed: ``$\\Upsilon$``).")
+    x: float = Field(description="Where it is centred, on the x axis (in its units).")
+    y: float | None = Field(
+        default=None, description="Its height (default: just above what is drawn at x)."
+    )
+
+
+class SystBand(ConfigModel):
+    """The uncertainty band of a plot's prediction (:mod:`opencoffea.plotting.band`).
+
+    ``sources`` are the variations of the result's ``systematic`` axis (``jesTotal`` for
+    ``jesTotalUp``/``Down``) and the ``normalisation:`` uncertainties (``lumi``,
+    ``xsec_<group>``) taken into it; ``stat`` says whether the simulation's statistical
+    uncertainty joins them in quadrature (``merge``) or is drawn apart (``separate``).
+
+    Example:
+        >>> SystBand().sources, SystBand(sources=["lumi"], stat="separate").stat
+        ('all', 'separate')
+    """
+
+    sources: Literal["all"] | list[str] = Field(
+        default="all", description="The uncertainties in the band: all, or a list of names."
+    )
+    stat: Literal["merge", "separate"] = Field(
+        default="merge",
+        description="The simulation's statistical uncertainty joins the band (merge) or is "
+        "drawn apart (separate).",
+    )
+
+
 class Plot(ConfigModel):
     """A stacked data/simulation figure of one histogram (drawn by :mod:`opencoffea.plotting`).
 
@@ -39,7 +77,8 @@ class Plot(ConfigModel):
     as black points with Poisson error bars. ``select`` picks one value of a category axis
     (``{channel: 4mu}``); category axes not selected are summed over. ``colors`` takes any
     matplotlib colour or a ROOT colour name (``kAzure-9``); ``labels`` the legend text of a
-    group (mathtext allowed).
+    group (mathtext allowed); ``annotations`` are texts at places of the x axis (the
+    resonances of a mass spectrum).
 
     Example:
         >>> Plot(stack=["ZZ"], signal=["H"], data="Data", ratio=True).ratio_ylim
@@ -64,7 +103,13 @@ class Plot(ConfigModel):
     )
     lumi_label: str | None = Field(
         default=None,
-        description="The text at the top right (default: the luminosity, ``L = 11.6 fb$^{-1}$``).",
+        description="The text at the top right (default: luminosity and energy, "
+        "``11.6 fb$^{-1}$ (8 TeV)``).",
+    )
+    energy: float | None = Field(
+        default=None,
+        gt=0,
+        description="√s in TeV, shown after the luminosity (default: from the eras' years).",
     )
     xlabel: str | None = Field(default=None, description="The x label (default: the axis's).")
     ylabel: str | None = Field(
@@ -92,6 +137,15 @@ class Plot(ConfigModel):
         default=(0.0, 2.0), description="The y range of the ratio panel."
     )
     legend: LegendLocation = Field(default="upper right", description="Where the legend goes.")
+    annotations: list[Annotation] = Field(
+        default_factory=list,
+        description="Texts on the figure, at a place of the x axis: ``[{text: Z, x: 91.19}]``.",
+    )
+    syst_band: SystBand | None = Field(
+        default_factory=SystBand,
+        description="The uncertainty band of the prediction, drawn when the result has "
+        "variations or ``normalisation:`` declares uncertainties; null: none.",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Plot:

@@ -43,6 +43,7 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -73,6 +74,10 @@ class Applied:
     """What the corrections give one chunk: events per shape variation (nominal first) and
     the event weights with their variations.
 
+    A variation's events are made when they are asked for, and kept by nobody else: the
+    processor lets each go when the user's method is done with it, so a chunk holds the
+    corrected collections of the variation in use, not of all of them.
+
     Example:
         >>> from opencoffea.config import parse_config
         >>> config = parse_config(f'''
@@ -91,7 +96,7 @@ class Applied:
         [0.953, 1.119, 1.182]
     """
 
-    events: dict[str, NanoEvents]
+    events: Mapping[str, NanoEvents]
     weights: list[WeightVariation] = field(default_factory=list)
     notes: set[str] = field(default_factory=set)  # variations the file cannot give
 
@@ -224,9 +229,9 @@ class Corrector:
     def apply(self, events: NanoEvents, *, is_data: bool) -> Applied:
         """The corrected events of each shape variation, and the event weights."""
         wanted = self.shape_variations(is_data=is_data)
-        applied = Applied({})
+        notes: set[str] = set()
         energies = {
-            collection: self._energy(events, collection, spec, applied.notes, is_data)
+            collection: self._energy(events, collection, spec, notes, is_data)
             for collection, spec in self.energies.items()
         }
         jme, jets, mets = self.jets, None, None
@@ -236,19 +241,22 @@ class Corrector:
             if self.met:
                 unclustered = any(n.startswith("unclustEn") for n in wanted)
                 mets = type1_met(events, jets, jme, is_data=is_data, unclustered=unclustered)
-        for name in wanted:
-            corrected = events
+
+        def corrected(name: str) -> NanoEvents:
+            out = events
             if jets is not None:
-                corrected = with_jets(corrected, jets.get(name, jets[NOMINAL]))
+                by_pt, in_file_order = jets.variation(name if name in jets else NOMINAL)
+                out = with_jets(out, by_pt, in_file_order=in_file_order)
             if mets is not None and jme is not None:  # (MET is corrected with the jets)
-                corrected = with_met(corrected, mets.get(name, mets[NOMINAL]), jme)
+                out = with_met(out, mets.get(name, mets[NOMINAL]), jme)
             for collection, variants in energies.items():
-                objects = variants.get(name, variants[NOMINAL])
-                corrected = with_collection(corrected, collection, objects)
-            applied.events[name] = corrected
+                out = with_collection(out, collection, variants.get(name, variants[NOMINAL]))
+            return out
+
+        weights = []
         if self.pileup is not None and not is_data:
-            applied.weights.append(pileup_weight(events, *self.pileup))
-        return applied
+            weights.append(pileup_weight(events, *self.pileup))
+        return Applied(_Variations(wanted, corrected), weights, notes)
 
     def scale_factor(self, name: str, objects: ak.Array) -> WeightVariation:
         """The event weight of scale factor ``name`` (from the YAML) for the given objects.
@@ -329,6 +337,24 @@ class Corrector:
             out[_energy_variation(collection, source, "Up")] = variation.up
             out[_energy_variation(collection, source, "Down")] = variation.down
         return out
+
+
+class _Variations(Mapping[str, NanoEvents]):
+    """Variation name → its events, made by ``make`` on each access and not kept."""
+
+    def __init__(self, names: list[str], make: Callable[[str], NanoEvents]) -> None:
+        self._names, self._make = names, make
+
+    def __getitem__(self, name: str) -> NanoEvents:
+        if name not in self._names:
+            raise KeyError(name)
+        return self._make(name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
 
 
 def jet_corrections(given: JetKeys, era: Era | None, root: Path) -> JetCorrections:

@@ -5,7 +5,9 @@ systematic variation. The official payloads are read through correctionlib (load
 per process by :func:`~opencoffea.corrections.payloads.load_payload`), and every step is
 evaluated on flat arrays, once per chunk: the JEC factors and JES uncertainties in
 :mod:`~opencoffea.corrections.jec`, the JER smearing of simulation in
-:mod:`~opencoffea.corrections.jer`, each with its recipe. Here they become collections.
+:mod:`~opencoffea.corrections.jer`, each with its recipe. Here they become collections,
+each variation's made when it is asked for from what all share
+(:mod:`~opencoffea.corrections.varied_jets`).
 
 Every variation's jets are sorted by their own corrected pt, descending, and carry
 ``pt_raw``, ``mass_raw``, ``pt_jec`` (after JEC, before JER), ``pt``, ``mass``, and
@@ -59,9 +61,9 @@ from ..util import NOMINAL
 from .jec import flat, jec_factors, jes_delta, raw_momentum, run_periods
 from .jer import jer_factors
 from .objects import with_collection
+from .varied_jets import CorrectedJets, JetFactors
 
 __all__ = [
-    "CorrectedJets",
     "JetCorrections",
     "correct_jets",
     "jec_factor",
@@ -72,26 +74,6 @@ __all__ = [
 _NEVER_SMEARED = frozenset({"CorrT1METJet"})  # no gen link stored; they only enter type-1 MET
 _VARIATION = re.compile(r"(?:jes(?P<source>\w+?)|(?P<jer>jer))(?P<direction>Up|Down)")
 _JER_SYSTEMATIC = {NOMINAL: "nom", "Up": "up", "Down": "down"}
-
-
-class CorrectedJets(dict[str, ak.Array]):
-    """What :func:`correct_jets` gives: variation name → jets sorted by corrected pt.
-
-    ``in_file_order`` keeps the flat per-jet numbers in the file's order (``pt_raw``,
-    ``pt_jec``, ``pt_l1`` where the compound gave it, and ``pt:<variation>``), so that
-    type-1 MET sums them without putting the sorted jets back in order.
-
-    Example:
-        >>> jets = CorrectedJets(collection="Jet", in_file_order={"pt_raw": np.array([9.0])})
-        >>> jets["nominal"] = ak.Array([[{"pt": 10.0}]])
-        >>> list(jets), jets.collection, jets.in_file_order["pt_raw"].tolist()
-        (['nominal'], 'Jet', [9.0])
-    """
-
-    def __init__(self, *, collection: str, in_file_order: dict[str, np.ndarray]) -> None:
-        super().__init__()
-        self.collection = collection
-        self.in_file_order = in_file_order
 
 
 class JetCorrections(JetKeys):
@@ -212,6 +194,7 @@ def correct_jets(
     factors = _variation_factors(
         events, jets, jme, parsed, collection=collection, is_data=is_data, pt=pt_jec, m=mass_jec
     )
+    flat_numbers = {"pt_raw": raw_pt, "pt_jec": pt_jec}
     base = _with_fields(
         jets,
         pt_raw=ak.unflatten(raw_pt, counts),
@@ -220,32 +203,30 @@ def correct_jets(
         stored_index=ak.local_index(jets, axis=1),
     )
     if l1 is not None:  # the L1-corrected pt, which type-1 MET subtracts
-        base = ak.with_field(base, ak.unflatten(raw_pt * l1, counts), "pt_l1")
-    flat_numbers = {"pt_raw": raw_pt, "pt_jec": pt_jec}
-    if l1 is not None:
         flat_numbers["pt_l1"] = raw_pt * l1
-    out = CorrectedJets(collection=collection, in_file_order=flat_numbers)
-    for name in variations:
-        factor = factors[name]
-        pt = pt_jec * factor
-        flat_numbers[f"pt:{name}"] = pt
-        varied = _with_fields(
-            base,
-            pt=ak.unflatten(pt, counts),
-            mass=ak.unflatten(mass_jec * factor, counts),
-        )
-        out[name] = varied[ak.argsort(varied.pt, axis=1, ascending=False, stable=True)]
-    return out
+        base = ak.with_field(base, ak.unflatten(flat_numbers["pt_l1"], counts), "pt_l1")
+    return CorrectedJets(
+        base,
+        collection=collection,
+        names=variations,
+        in_file_order=flat_numbers,
+        mass_jec=mass_jec,
+        factors=factors,
+    )
 
 
-def with_jets(events: NanoEvents, jets: ak.Array) -> NanoEvents:
+def with_jets(
+    events: NanoEvents, jets: ak.Array, *, in_file_order: ak.Array | None = None
+) -> NanoEvents:
     """``events`` with ``Jet`` replaced by corrected jets, cross-references kept.
 
     ``events.Jet`` becomes ``jets`` (sorted by corrected pt, as :func:`correct_jets` gives
     them), and ``events.Muon.matched_jet``, ``events.Electron.matched_jet`` (any index into
     Jet) give the corrected jet that is the same physical jet as before. ``events`` must
     be the whole chunk as read, before any event selection: coffea's indices count jets
-    from the start of the chunk.
+    from the start of the chunk. ``in_file_order`` is the same jets in the file's order
+    (as :meth:`CorrectedJets.variation` gives them beside the sorted ones); without it,
+    the jets are sorted back by ``stored_index``.
 
     Example:
         >>> jme = JetCorrections(
@@ -260,10 +241,10 @@ def with_jets(events: NanoEvents, jets: ak.Array) -> NanoEvents:
     """
     if "stored_index" not in jets.fields:
         raise CorrectionError("with_jets takes jets from correct_jets (they carry stored_index)")
+    if in_file_order is None:
+        in_file_order = jets[ak.argsort(jets.stored_index, axis=1)]
     # coffea's global indices (Muon.jetIdxG, ...) point into the jets in the file's order
-    return with_collection(
-        events, "Jet", jets, in_file_order=jets[ak.argsort(jets.stored_index, axis=1)]
-    )
+    return with_collection(events, "Jet", jets, in_file_order=in_file_order)
 
 
 def jec_factor(
@@ -333,8 +314,8 @@ def _variation_factors(
     is_data: bool,
     pt: np.ndarray,
     m: np.ndarray,
-) -> dict[str, np.ndarray]:
-    """Each variation's factor on the JEC jets (flat): JER, times 1 ± δ for JES."""
+) -> JetFactors:
+    """What each variation's factor on the JEC jets is made of: JER, and δ for JES."""
     resolution, scale_factor = jme.jer_resolution, jme.jer_scale_factor
     jer: dict[str, np.ndarray] = {}
     if not (is_data or collection in _NEVER_SMEARED or resolution is None or scale_factor is None):
@@ -354,16 +335,11 @@ def _variation_factors(
             mass=m,
             radius=jme.radius,
         )
-    nominal = jer.get("nom", np.ones_like(pt))
-    eta = flat(jets.eta)
+    nominal = jer.pop("nom", None)
+    keys = list(dict.fromkeys(key for _, key in parsed.values() if key is not None))
     deltas: dict[str, np.ndarray] = {}
-    factors = {NOMINAL: nominal}
-    for name, (systematic, key) in parsed.items():
-        if key is None:  # JER up or down
-            factors[name] = jer.get(systematic, nominal)
-            continue
-        if key not in deltas:
-            deltas[key] = jes_delta(jme.payload, key, eta, pt * nominal)
-        sign = 1.0 if name.endswith("Up") else -1.0
-        factors[name] = nominal * (1.0 + sign * deltas[key])
-    return factors
+    if keys:
+        eta = flat(jets.eta)
+        nominal_pt = pt if nominal is None else pt * nominal  # the pt after all corrections
+        deltas = {key: jes_delta(jme.payload, key, eta, nominal_pt) for key in keys}
+    return JetFactors(nominal, jer, deltas, parsed)

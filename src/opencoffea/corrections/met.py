@@ -53,7 +53,7 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 import awkward as ak
@@ -62,7 +62,8 @@ import numpy as np
 from ..errors import CorrectionError
 from ..jetkeys import L1
 from ..util import NOMINAL
-from .jets import CorrectedJets, JetCorrections, correct_jets, jec_factor
+from .jets import JetCorrections, correct_jets, jec_factor
+from .varied_jets import CorrectedJets
 
 if TYPE_CHECKING:
     from ..events import NanoEvents
@@ -162,23 +163,24 @@ def type1_met(
     missing = [name for name in names if low_pt_jets and name not in low_pt_jets]
     if missing:
         raise CorrectionError(f"low_pt_jets lack the variations {missing} of the jets")
-    components = {name: [raw_x, raw_y] for name in names}
-    for collection in (jets, low_pt_jets or {}):
-        for name, (dx, dy) in _type1_shifts(events, collection, names, jme, is_data).items():
-            components[name][0] = components[name][0] - dx
-            components[name][1] = components[name][1] - dy
+    shifts = [
+        _type1_shifts(events, collection, names, jme, is_data)
+        for collection in (jets, low_pt_jets or {})
+        if collection
+    ]
+    out, nominal = {}, (raw_x, raw_y)
+    for name in names:  # one variation's sums at a time: each jet pt made, summed, let go
+        x, y = raw_x, raw_y
+        for shift in shifts:
+            dx, dy = shift(name)
+            x, y = x - dx, y - dy
+        if name == NOMINAL:
+            nominal = (x, y)
+        out[name] = _met(x, y, events)
     if unclustered:
-        nominal_x, nominal_y = components[NOMINAL]
         for name, (dx, dy) in zip(UNCLUSTERED, _unclustered_shifts(events[met_name]), strict=True):
-            components[name] = [nominal_x + dx, nominal_y + dy]
-    return {
-        name: ak.zip(
-            {"pt": np.hypot(x, y), "phi": np.arctan2(y, x)},
-            with_name="MissingET",
-            behavior=events.behavior,
-        )
-        for name, (x, y) in components.items()
-    }
+            out[name] = _met(nominal[0] + dx, nominal[1] + dy, events)
+    return out
 
 
 def with_met(events: NanoEvents, met: ak.Array, jme: JetCorrections) -> NanoEvents:
@@ -224,31 +226,40 @@ def _in_stored_order(jets: ak.Array, values: ak.Array, start: np.ndarray) -> np.
     return out
 
 
+def _met(x: np.ndarray, y: np.ndarray, events: NanoEvents) -> ak.Array:
+    return ak.zip(
+        {"pt": np.hypot(x, y), "phi": np.arctan2(y, x)},
+        with_name="MissingET",
+        behavior=events.behavior,
+    )
+
+
 def _type1_shifts(
     events: NanoEvents,
     variations: Mapping[str, ak.Array],
     names: list[str],
     jme: JetCorrections,
     is_data: bool,
-) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Σ over a collection's type-1 jets of each variation's correction, per event (x, y).
+) -> Callable[[str], tuple[np.ndarray, np.ndarray]]:
+    """Σ over a collection's type-1 jets of a variation's correction, per event (x, y), as
+    a function of the variation's name.
 
     The variations hold the same jets sorted differently; every quantity is put back in
-    the file's order, so that the JEC part (the same in all) is computed once.
+    the file's order, so that the JEC part (the same in all) is computed once, and each
+    variation's pt is made only when its sum is asked for.
     """
-    if not variations:
-        return {}
     flat = variations.in_file_order if isinstance(variations, CorrectedJets) else {}
-    if isinstance(variations, CorrectedJets) and all(f"pt:{name}" in flat for name in names):
-        # correct_jets kept the numbers in the file's order: read them as they are
-        first = events[variations.collection]
+    if isinstance(variations, CorrectedJets) and all(name in variations for name in names):
+        # correct_jets keeps the numbers in the file's order: no jets are made or sorted
+        corrected = variations
+        first = events[corrected.collection]
         counts = ak.to_numpy(ak.num(first, axis=1))
 
         def stored(name: str) -> np.ndarray:
             return flat[name] if name in flat else _numpy(ak.flatten(first[name], axis=1))
 
         def varied(name: str) -> np.ndarray:
-            return flat[f"pt:{name}"]
+            return corrected.flat_pt(name)
     else:  # jets from elsewhere: put every number back in the file's order
         first = variations[names[0]]
         counts = ak.to_numpy(ak.num(first, axis=1))
@@ -286,11 +297,12 @@ def _type1_shifts(
     jec_x = per_event(jec_term * np.cos(phi_no_muon))
     jec_y = per_event(jec_term * np.sin(phi_no_muon))
     cos_phi, sin_phi = np.cos(phi), np.sin(phi)
-    out = {}
-    for name in names:
+
+    def shift(name: str) -> tuple[np.ndarray, np.ndarray]:
         change = np.where(enters, varied(name) - pt_jec, 0.0)
-        out[name] = (jec_x + per_event(change * cos_phi), jec_y + per_event(change * sin_phi))
-    return out
+        return jec_x + per_event(change * cos_phi), jec_y + per_event(change * sin_phi)
+
+    return shift
 
 
 def _unclustered_shifts(met: ak.Array) -> list[tuple[np.ndarray, np.ndarray]]:

@@ -27,6 +27,7 @@ from ..config import AnalysisConfig, GeneratedSample
 from ..errors import ConfigError
 from .cache import cache_dir
 from .portal import Portal
+from .progress import progress_bar
 from .records import Record
 
 __all__ = ["InputFile", "resolve_files"]
@@ -50,12 +51,14 @@ class InputFile:
 
 
 def resolve_files(
-    config: AnalysisConfig, dataset: str, portal: Portal | None = None
+    config: AnalysisConfig, dataset: str, portal: Portal | None = None, *, progress: bool = False
 ) -> list[InputFile]:
     """The files of one dataset of ``config``, globs expanded, in a stable order.
 
     A ``record:`` dataset asks ``portal`` (a :class:`~opencoffea.datasets.portal.Portal`;
-    by default the configuration's server) for the record's files, ``pick:`` filtering them.
+    by default the configuration's server) for the record's files, ``pick:`` filtering them;
+    a ``generate:`` dataset's samples are generated the first time. With ``progress``, a bar
+    shows either while it runs.
 
     Example:
         >>> from opencoffea.config import parse_config
@@ -70,13 +73,13 @@ def resolve_files(
     """
     spec = config.datasets[dataset]
     if spec.record is not None:
-        return record_files(config, dataset, portal or portal_for(config))[1]
+        return record_files(config, dataset, portal or portal_for(config), progress=progress)[1]
     if spec.generate is not None:
         samples = spec.generate if isinstance(spec.generate, list) else [spec.generate]
         return [
             InputFile(dataset, str(path))
             for sample in samples
-            for path in generated_files(sample, spec.kind)
+            for path in generated_files(sample, spec.kind, progress=progress)
         ]
     paths: list[str] = []
     for pattern in spec.files or []:
@@ -103,9 +106,10 @@ def portal_for(config: AnalysisConfig, server: str | None = None, refresh: bool 
 
 
 def record_files(
-    config: AnalysisConfig, dataset: str, portal: Portal
+    config: AnalysisConfig, dataset: str, portal: Portal, *, progress: bool = False
 ) -> tuple[Record, list[InputFile]]:
-    """A ``record:`` dataset's record and its files (``pick:`` applied), read over HTTPS.
+    """A ``record:`` dataset's record and its files (``pick:`` applied), read over HTTPS
+    (with a progress bar while the portal is asked, if ``progress``).
 
     Example:
         >>> from opencoffea.config import load_config
@@ -118,7 +122,8 @@ def record_files(
     spec = config.datasets[dataset]
     if spec.record is None:
         raise ConfigError(f"dataset {dataset!r} names no record: its files are not the portal's")
-    record = portal.dataset(spec.record)
+    with progress_bar(f"record {spec.record}: its files, from {portal.server}", None, progress):
+        record = portal.dataset(spec.record)
     files = list(record.files)
     if spec.pick is not None:
         files = [f for f in files if any(fnmatch.fnmatch(f.name, p) for p in spec.pick)]
@@ -134,8 +139,11 @@ def record_files(
     return record, inputs
 
 
-def generated_files(sample: GeneratedSample, kind: Literal["mc", "data"]) -> list[Path]:
-    """The files of a ``generate:`` dataset, written into the cache the first time.
+def generated_files(
+    sample: GeneratedSample, kind: Literal["mc", "data"], *, progress: bool = False
+) -> list[Path]:
+    """The files of a ``generate:`` dataset, written into the cache the first time (with a
+    progress bar, if ``progress``: a sample of 100,000 events takes seconds).
 
     The file name holds every parameter and the generator's version, so a changed parameter
     or generator makes a new file and an unchanged one is reused; a file is written under a
@@ -162,14 +170,17 @@ def generated_files(sample: GeneratedSample, kind: Literal["mc", "data"]) -> lis
         name = f"{sample.process}_{kind}_{parameters}_v{GENERATOR_VERSION}.root"
         path = cache_dir("samples") / name
         if not path.exists():  # generate() writes it whole or not at all
-            generate(
-                sample.process,
-                path,
-                events,
-                seed=seed,
-                kind=kind,
-                format=sample.format,
-                compression=sample.compression,
-            )
+            what = f"generating {sample.process} ({kind}, seed {seed})"
+            with progress_bar(what, events, progress) as advance:
+                generate(
+                    sample.process,
+                    path,
+                    events,
+                    seed=seed,
+                    kind=kind,
+                    format=sample.format,
+                    compression=sample.compression,
+                    progress=advance,
+                )
         paths.append(path)
     return paths

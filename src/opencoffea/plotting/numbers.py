@@ -1,7 +1,10 @@
 """Exactly what a plot shows, as written to ``<plot>.json`` beside its figures.
 
 For each group its kind, datasets, colour, bin edges, values and variances, its yield and the
-yield's variance, and the under/overflow apart; the same for the sum of the stack.
+yield's variance, and the under/overflow apart; the same for the sum of the stack. Where the plot
+has an uncertainty band (:mod:`~opencoffea.plotting.band`), ``band`` holds its edges (``down``,
+``up`` per bin, around the stack and its signals), its systematic shifts and statistical
+uncertainty, and each simulated group its own systematic shifts (``syst_down``, ``syst_up``).
 
 Example:
     >>> FORMAT
@@ -16,17 +19,22 @@ import numpy as np
 
 from ..config import AnalysisConfig, Plot
 from ..errors import PlotError
-from ..results import Result
-from ..util import NOMINAL, choices
+from ..util import NOMINAL
+from .band import plot_band
 from .colours import plot_colours
 from .groups import GroupHistogram, group_histograms, plot_roles, reduce_histogram
+from .labels import annotation_places
+from .plottable import Plottable
+from .quicklook import plot_named
 
 __all__ = ["FORMAT", "numbers_from_groups", "plot_groups", "plot_numbers", "stack_total"]
 
 FORMAT = "opencoffea-plot/1"
 
 
-def plot_numbers(result: Result, name: str, config: AnalysisConfig | None = None) -> dict[str, Any]:
+def plot_numbers(
+    result: Plottable, name: str, config: AnalysisConfig | None = None
+) -> dict[str, Any]:
     """Exactly what plot ``name`` shows, as written to ``<name>.json``.
 
     Example:
@@ -38,18 +46,12 @@ def plot_numbers(result: Result, name: str, config: AnalysisConfig | None = None
         (185.0, ['channel'])
     """
     config = config or result.config
-    plot = _plot_named(config, name)
+    plot = plot_named(result, config, name)
     return numbers_from_groups(result, config, name, plot, plot_groups(result, config, name, plot))
 
 
-def _plot_named(config: AnalysisConfig, name: str) -> Plot:
-    if name not in config.plots:
-        raise PlotError(f"no plot {name!r}" + choices(name, config.plots, "plots"))
-    return config.plots[name]
-
-
 def plot_groups(
-    result: Result, config: AnalysisConfig, name: str, plot: Plot
+    result: Plottable, config: AnalysisConfig, name: str, plot: Plot
 ) -> dict[str, GroupHistogram]:
     """The groups plot ``name`` draws, with a mistake named after the plot.
 
@@ -69,7 +71,7 @@ def plot_groups(
 
 
 def numbers_from_groups(
-    result: Result,
+    result: Plottable,
     config: AnalysisConfig,
     name: str,
     plot: Plot,
@@ -90,9 +92,20 @@ def numbers_from_groups(
     _, axis, summed = reduce_histogram(result, histogram, plot.select)
     stack = stack_total(groups, plot)
     colours = plot_colours(plot)
+    edges = np.asarray(axis.edges, dtype=float)
+    entries = {g: {**h.as_dict(), "color": colours[g]} for g, h in groups.items()}
+    band = plot_band(result, config, name, plot, groups)
+    if band is not None:
+        for group in (*plot.stack, *plot.signal):  # each group's own systematic shifts
+            alone = plot_band(result, config, name, plot, groups, only=group)
+            assert alone is not None  # the plot's band has sources: the group's too
+            entries[group].update(
+                syst_down=alone.syst_down.tolist(), syst_up=alone.syst_up.tolist()
+            )
     return {
         "format": FORMAT,
         "plot": name,
+        "quick_look": name not in config.plots,
         "histogram": histogram,
         "systematic": NOMINAL,
         "select": dict(plot.select),
@@ -100,7 +113,7 @@ def numbers_from_groups(
         "axis": {"name": axis.name, "label": axis.label},
         "edges": np.asarray(axis.edges, dtype=float).tolist(),
         "flow": "values and yields are in-range bins; under/overflow are given apart",
-        "groups": {g: {**h.as_dict(), "color": colours[g]} for g, h in groups.items()},
+        "groups": entries,
         "stack_total": {
             "groups": list(plot.stack),
             "values": stack.values.tolist(),
@@ -108,7 +121,18 @@ def numbers_from_groups(
             "yield": stack.total,
             "yield_variance": stack.total_variance,
         },
+        "band": None if band is None else {"groups": [*plot.stack, *plot.signal], **band.as_dict()},
+        "annotations": annotation_places(plot, edges, _heights(groups, plot, stack)),
     }
+
+
+def _heights(groups: dict[str, GroupHistogram], plot: Plot, stack: GroupHistogram) -> np.ndarray:
+    """The top of what is drawn in each bin: stack, signals on it, data and its error."""
+    tops = [stack.values, *(stack.values + groups[g].values for g in plot.signal)]
+    if plot.data:
+        data = groups[plot.data].values
+        tops.append(data + np.sqrt(np.maximum(data, 0)))
+    return np.max(tops, axis=0)
 
 
 def stack_total(groups: dict[str, GroupHistogram], plot: Plot) -> GroupHistogram:

@@ -30,9 +30,9 @@ from rich.table import Table
 
 from ..config import AnalysisConfig
 from ..errors import PlotError
-from ..results import Result
 from ..util import choices
 from .groups import group_histograms, group_members, plot_roles
+from .plottable import Plottable
 
 __all__ = ["COMBINED", "Comparison", "Yield", "YieldTable", "render_yields", "yields"]
 
@@ -172,7 +172,7 @@ class YieldTable:
 
 
 def yields(
-    result: Result, config: AnalysisConfig | None = None, histogram: str | None = None
+    result: Plottable, config: AnalysisConfig | None = None, histogram: str | None = None
 ) -> YieldTable:
     """Per-group yields of one histogram per category of its first category axis, and all
     categories combined; nominal, in-range bins (what the figures show), compared with the
@@ -230,7 +230,7 @@ def _first_histogram(config: AnalysisConfig) -> str:
     return next(iter(config.histograms))
 
 
-def _yield_rows(result: Result, config: AnalysisConfig, histogram: str) -> dict[str, str]:
+def _yield_rows(result: Plottable, config: AnalysisConfig, histogram: str) -> dict[str, str]:
     """``{group: kind}``: the first plot of the histogram's groups, then the other groups."""
     kinds: dict[str, str] = {}
     for name, plot in config.plots.items():

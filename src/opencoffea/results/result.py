@@ -6,9 +6,10 @@ values. The manifest (what ``manifest.json`` holds) is the one source of the pro
 the typed records (:attr:`Result.inputs`, :attr:`Result.failures`, :attr:`Result.unread`,
 :attr:`Result.execution`) are read from it, so they cannot disagree with what is written.
 
-The manifest holds: the configuration, package versions, every input file with its
-entries and Σw, the luminosity, the normalisation of each dataset, cutflows, the lumi
-sections processed, and every failed or unread chunk.
+The manifest holds: a run id (a uuid4 of the run that made it), the configuration,
+package versions, every input file with its entries and Σw, the luminosity, the
+normalisation of each dataset, cutflows, the lumi sections processed, and every failed or
+unread chunk.
 
 Example:
     >>> from opencoffea import load_config, run
@@ -27,11 +28,12 @@ import datetime as _dt
 import json
 import platform
 import sys
+import uuid
 from dataclasses import asdict, dataclass
 from functools import cached_property
 from importlib import metadata as _metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import hist
 
@@ -40,16 +42,23 @@ from ..config import AnalysisConfig
 from ..datasets.lumis import LumiSections
 from ..datasets.premade import PremadeInput
 from ..output import Cutflow, Output
+from .cutflow import CutflowTable, cutflow_table
+from .html import result_html
 from .normalisation import Normalisation, compute_normalisations, normalised_histograms
 from .records import ExecutionRecord, FileRecord, InputRecord
 
-__all__ = ["FORMAT", "HISTOGRAMS", "LUMIS", "MANIFEST", "Result", "SummaryRow"]
+if TYPE_CHECKING:  # drawn only when asked: matplotlib takes a second to import
+    from ..plotting import YieldTable
+    from ..plotting.style import CMSFigure
+
+__all__ = ["FORMAT", "HISTOGRAMS", "LUMIS", "MANIFEST", "RUN_ID", "Result", "SummaryRow"]
 
 # The layout of a result directory, and the manifest's format (changed when a reader must).
 MANIFEST = "manifest.json"
 HISTOGRAMS = "histograms.root"
 LUMIS = "processed_lumis"
-FORMAT = "opencoffea-result/1"
+RUN_ID = "run_id"  # the key of the run id, in the manifest and in histograms.root
+FORMAT = "opencoffea-result/2"  # 2: a run id, in the manifest and in histograms.root
 PACKAGES = (
     "opencoffea",
     "coffea",
@@ -93,6 +102,9 @@ class Result:
     ``directory`` is where the result is written, None until it is. There is no ``==``:
     a result made in memory holds its categories in the order chunks filled them, one
     read back in the manifest's order; compare attributes, histograms bin by bin.
+
+    To look at: :meth:`cutflow`, :meth:`yields`, :meth:`plot` and, in a notebook, the
+    result itself (datasets, events, Σw, cutflows, links to its plots).
 
     Example:
         >>> from opencoffea import load_config, run
@@ -176,6 +188,9 @@ class Result:
             "format": FORMAT,
             "name": config.name,
             "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+            # written into histograms.root too: a directory whose two files do not belong
+            # together (one of them from another run) is refused when read
+            RUN_ID: uuid.uuid4().hex,
             "config_file": str(config.source) if config.source else None,
             "config": config.model_dump(mode="json", exclude={"source"}),
             "luminosity_pb": config.luminosity,
@@ -319,6 +334,51 @@ class Result:
                 )
             )
         return rows
+
+    # -- to look at
+
+    def cutflow(self) -> CutflowTable:
+        """Per dataset and category (``"ZZ/4mu"``), each cut's events and Σw with its
+        efficiencies, relative and cumulative (see :mod:`~opencoffea.results.cutflow`).
+
+        Example:
+            >>> from opencoffea import load_result
+            >>> load_result(higgs4l_demo).cutflow()["ZZTo4L/4mu"][-1]  # doctest: +ELLIPSIS
+            Cut(cut='Z2 mass', events=4650, sumw=4650.0, relative=0.91..., cumulative=0.093)
+        """
+        cutflows = self.manifest["cutflows"]  # by name: each dataset's, then its categories'
+        order = [n for d in self.config.datasets for n in cutflows if n.partition("/")[0] == d]
+        return cutflow_table({name: cutflows[name] for name in dict.fromkeys([*order, *cutflows])})
+
+    def yields(self, histogram: str | None = None) -> YieldTable:
+        """The yields per group and category of ``histogram`` (default: the first plotted),
+        as ``opencoffea yields`` prints them (:func:`~opencoffea.plotting.yields`).
+
+        Example:
+            >>> from opencoffea import load_result
+            >>> load_result(higgs4l_demo).yields().cells["Data"]["combined"].value
+            185.0
+        """
+        from ..plotting import yields
+
+        return yields(self, None, histogram)
+
+    def plot(self, name: str) -> CMSFigure:
+        """The figure of plot ``name`` of the YAML, else a quick look at histogram ``name``
+        (:func:`~opencoffea.plotting.figure_of`): shown by a notebook, or ``.savefig(path)``.
+
+        Example:
+            >>> from opencoffea import load_result
+            >>> load_result(higgs4l_demo).plot("m4l_4mu").axes[0].get_xlabel()
+            '$m_{4\\\\mu}$ [GeV]'
+        """
+        from ..plotting import figure_of
+
+        return figure_of(self, name)
+
+    def _repr_html_(self) -> str:
+        """The result in a notebook (:func:`~opencoffea.results.html.result_html`)."""
+        return result_html(self)
 
 
 def _premade_entry(

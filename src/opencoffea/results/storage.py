@@ -11,6 +11,11 @@ A result directory holds:
 - ``processed_lumis/<dataset>.json``: per data dataset, the lumi sections of the events
   processed, in the golden-JSON format a luminosity calculator takes.
 
+The manifest and ``histograms.root`` (a ``TObjString`` named ``run_id``) hold the run id
+of the result: a directory whose two files come from different runs is refused when read.
+A result is written into a work directory beside its own and moved into place whole, by
+one run at a time (:mod:`opencoffea.results.rundir`).
+
 :func:`write_result` and :func:`load_result` round-trip: the result read back equals the
 one written, its histograms bit for bit.
 
@@ -43,11 +48,12 @@ import uproot
 
 from ..config import AnalysisConfig, CategoryAxis, Histogram
 from ..datasets.lumis import LumiSections
-from ..errors import OpenCoffeaError
+from ..errors import OpenCoffeaError, ResultError
 from ..histograms import book_one
 from ..output import Cutflow
 from ..util import atomic_path, write_atomic
-from .result import HISTOGRAMS, MANIFEST, Result
+from .result import HISTOGRAMS, MANIFEST, RUN_ID, Result
+from .rundir import publish
 
 __all__ = ["histogram_path", "load_result", "write_result"]
 
@@ -58,9 +64,12 @@ __all__ = ["histogram_path", "load_result", "write_result"]
 def write_result(result: Result, directory: str | Path | None = None) -> Path:
     """Write ``histograms.root``, the processed lumi sections and ``manifest.json``.
 
-    The directory defaults to the configuration's (``results/<name>``); the manifest is
-    written last, so a directory with a manifest is whole. It becomes ``result.directory``,
-    and is returned.
+    The directory defaults to the configuration's (``results/<name>``). The files are
+    written beside it and moved in whole, replacing an older result there
+    (:func:`~opencoffea.results.rundir.publish`); a path that cannot take a result, or that
+    another run is writing, is refused before anything is written
+    (:class:`~opencoffea.errors.ResultError`). It becomes ``result.directory``, and is
+    returned.
 
     Example:
         >>> import tempfile
@@ -71,16 +80,19 @@ def write_result(result: Result, directory: str | Path | None = None) -> Path:
         (True, True)
     """
     directory = Path(directory) if directory is not None else result.config.output_dir()
-    directory.mkdir(parents=True, exist_ok=True)
+    publish(directory, lambda incoming: _write_files(result, incoming))
+    result.directory = directory
+    return directory
+
+
+def _write_files(result: Result, directory: Path) -> None:
     kinds = {"normalised": result.histograms, "raw": result.raw}
-    _write_root(directory / HISTOGRAMS, kinds, result.config)
+    _write_root(directory / HISTOGRAMS, kinds, result.config, result.manifest[RUN_ID])
     for dataset, sections in result.lumis.items():
         path = directory / result.manifest["lumi_sections"][dataset]["file"]
         path.parent.mkdir(exist_ok=True)
         write_atomic(path, json.dumps(sections.to_golden_json()) + "\n")
     write_atomic(directory / MANIFEST, json.dumps(result.manifest, indent=2) + "\n")
-    result.directory = directory
-    return directory
 
 
 def histogram_path(kind: str, name: str, dataset: str, systematic: str, *cats: str) -> str:
@@ -93,8 +105,11 @@ def histogram_path(kind: str, name: str, dataset: str, systematic: str, *cats: s
     return "/".join((kind, name, dataset, systematic, *cats))
 
 
-def _write_root(path: Path, kinds: dict[str, dict[str, hist.Hist]], config: AnalysisConfig) -> None:
+def _write_root(
+    path: Path, kinds: dict[str, dict[str, hist.Hist]], config: AnalysisConfig, run_id: str
+) -> None:
     with atomic_path(path) as tmp, uproot.recreate(tmp) as file:
+        file[RUN_ID] = run_id  # a TObjString
         for kind, histograms in kinds.items():
             for name, h in histograms.items():
                 for key, sliced in _slices(h, config.histograms[name]):
@@ -153,6 +168,7 @@ def load_result(directory: str | Path) -> Result:
             f"{directory / MANIFEST}: not the manifest of an opencoffea result ({err})"
         ) from None
     with uproot.open(directory / HISTOGRAMS) as file:
+        _check_same_run(directory, manifest, file)
         kinds = {
             kind: {
                 name: _read_histogram(file, kind, name, spec, datasets)
@@ -162,6 +178,20 @@ def load_result(directory: str | Path) -> Result:
         }
     lumis = {ds: _read_lumis(directory / path) for ds, path in lumi_files.items()}
     return Result(config, manifest, kinds["normalised"], kinds["raw"], cutflows, lumis, directory)
+
+
+def _check_same_run(
+    directory: Path, manifest: dict[str, Any], file: uproot.ReadOnlyDirectory
+) -> None:
+    """Refuse a manifest and histograms that are not of one run: they would not agree."""
+    written = manifest.get(RUN_ID)
+    stored = str(file[RUN_ID]) if RUN_ID in file else None
+    if written is None or stored != written:
+        raise ResultError(
+            f"{directory}: {HISTOGRAMS} and {MANIFEST} do not belong together (run "
+            f"{stored or 'unknown'} and run {written or 'unknown'}): the directory mixes two "
+            "results, or was written before results had a run id; run the analysis again"
+        )
 
 
 def _cutflow(rows: list[dict[str, Any]]) -> Cutflow:

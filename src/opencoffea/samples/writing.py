@@ -64,6 +64,7 @@ def generate(
     level: int | None = None,
     runs_style: Literal["modern", "pre-v7"] = "modern",
     chunk_size: int = 100_000,
+    progress: Callable[[int], object] | None = None,
 ) -> pathlib.Path:
     """Write a synthetic sample; returns its path.
 
@@ -75,9 +76,10 @@ def generate(
         path: the ROOT file to write (its directory is created; an existing file is replaced).
         events: number of events.
         seed: the random seed (a non-negative integer).
-        kind: "mc" writes generator branches (GenPart, GenJet, genWeight, Pileup, *_genPartIdx…)
-            and genEvent sums in Runs; "data" writes none of them, takes run and lumi numbers from
-            real 2016 runs (2012 for "outreach") and sections partly outside the golden JSON.
+        kind: "mc" writes generator branches (GenPart, GenJet, genWeight, Pileup,
+            ``*_genPartIdx``…) and genEvent sums in Runs; "data" writes none of them, takes run
+            and lumi numbers from real 2016 runs (2012 for "outreach") and sections partly
+            outside the golden JSON.
         format: "nanoaod" (Events, Runs, LuminosityBlocks) or "outreach" (the reduced 2012 format
             of the CMS H→4ℓ open data: tree ``aod2nanoaod/Events`` only).
         compression: "lzma" (as real NanoAOD), "zstd", "lz4", "zlib" or "none".
@@ -85,6 +87,8 @@ def generate(
             four times faster), ZSTD 5, LZ4 4, ZLIB 1.
         runs_style: "pre-v7" names the Runs sums ``genEventSumw_`` … as NanoAOD did before v7.
         chunk_size: events a basket; it changes the file's layout, never its content.
+        progress: called with the number of events of each block as it is simulated (for a
+            progress bar: a large sample takes seconds).
 
     The file also holds a TObjString ``opencoffea_sample``: the arguments that made it, as JSON.
 
@@ -103,7 +107,16 @@ def generate(
     # written aside and renamed at the end, so that an interrupted run leaves no half file
     with atomic_path(path) as partial:
         _write_sample(
-            partial, process, events, seed, kind, format, compressor, runs_style, chunk_size
+            partial,
+            process,
+            events,
+            seed,
+            kind,
+            format,
+            compressor,
+            runs_style,
+            chunk_size,
+            progress,
         )
     return path
 
@@ -168,7 +181,16 @@ def _compression(name: str, level: int | None):
 
 
 def _write_sample(
-    path: pathlib.Path, process, events, seed, kind, format, compressor, runs_style, chunk_size
+    path: pathlib.Path,
+    process,
+    events,
+    seed,
+    kind,
+    format,
+    compressor,
+    runs_style,
+    chunk_size,
+    progress: Callable[[int], object] | None,
 ) -> None:
     """The body of `generate`, once its arguments are checked."""
     layout = LAYOUTS[format]
@@ -182,7 +204,10 @@ def _write_sample(
         books = _Bookkeeping(kind)
         # simulate up to a chunk ahead, so compressing one chunk overlaps simulating the next
         ahead = min(max(2, -(-chunk_size // BLOCK) + 1), 32)
-        for chunk in _rechunked(_prefetched(jobs, ahead), chunk_size):
+        blocks = _prefetched(jobs, ahead)
+        if progress is not None:
+            blocks = _reported(blocks, progress)
+        for chunk in _rechunked(blocks, chunk_size):
             tree.extend(chunk)
             books.add(chunk)
         if format == "nanoaod":
@@ -232,6 +257,13 @@ def _prefetched(jobs: Iterable[Callable[[], dict]], ahead: int) -> Iterator[dict
             if job is not None:
                 pending.append(pool.submit(job))
             yield result
+
+
+def _reported(blocks: Iterable[dict], progress: Callable[[int], object]) -> Iterator[dict]:
+    """The same blocks, ``progress`` told the events of each as it comes."""
+    for block in blocks:
+        progress(_length(block))
+        yield block
 
 
 def _length(columns: dict[str, Array]) -> int:
