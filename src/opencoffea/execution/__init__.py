@@ -30,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import io
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -113,8 +114,7 @@ def run(
             store = Checkpoint.open(checkpoint, key, settings.chunksize, resume=resume)
             settings = settings.model_copy(update={"chunksize": store.chunksize})
         files = [f for name in with_events for f in sources.files(name)]
-        # coffea's executors draw progress bars whatever their ``status``; quiet means quiet.
-        quiet = contextlib.nullcontext() if status else contextlib.redirect_stdout(io.StringIO())
+        quiet = contextlib.nullcontext() if status else _quiet()
         try:
             with quiet, executors(settings, status) as make:
                 started = time.perf_counter()
@@ -155,6 +155,21 @@ def run(
         warnings=sources.warnings + (store.notes if store else []) + notes(output),
         corrections=corrections,
     )
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """coffea's executors draw progress bars whatever their ``status``: on standard output,
+    and in Jupyter as widgets of their console (empty ones), which no redirection stops;
+    quiet means neither."""
+    from coffea.util import coffea_console
+
+    jupyter, coffea_console.is_jupyter = coffea_console.is_jupyter, False
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            yield
+    finally:
+        coffea_console.is_jupyter = jupyter
 
 
 def _settings(base: Execution, **overrides: Any) -> Execution:
