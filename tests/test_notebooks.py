@@ -56,7 +56,8 @@ def test_the_notebooks_are_stored_without_outputs(name):
 def test_the_notebook_runs_top_to_bottom(name, tmp_path):
     for part in NEEDS[name]:
         real_file(*part.split("/"))
-    environment = {**os.environ, "OPENCOFFEA_TESTDATA": str(TESTDATA)}
+    # what a notebook writes (tempfile.mkdtemp) goes to this test's directory
+    environment = {**os.environ, "OPENCOFFEA_TESTDATA": str(TESTDATA), "TMPDIR": str(tmp_path)}
     with contextlib.ExitStack() as stack:
         if name == "04_portal.ipynb":
             environment["OPENCOFFEA_PORTAL"] = stack.enter_context(stand_in_portal(tmp_path)).url
