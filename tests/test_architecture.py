@@ -26,6 +26,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("processor", ("processor",)),
     ("plots", ("plotting",)),
     ("results", ("results",)),
+    ("inference", ("inference",)),
     ("execution", ("execution",)),
     ("event display", ("display",)),
     ("interfaces", ("cli", "api", "__init__")),

@@ -15,6 +15,8 @@ Example:
     $ opencoffea datasets search DoubleMuon --year 2016 --format nanoaod
     $ opencoffea datasets download 30555 --to data/DoubleMuon --max-files 2
     $ opencoffea jobscript configs/my_analysis.yaml     # the batch job of execution.cluster
+    $ opencoffea export datacard results/higgs4l_demo   # also pyhf, hepdata
+    $ opencoffea fit results/higgs4l_demo
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from collections.abc import Sequence
 
 from .._version import __version__
 from ..errors import OpenCoffeaError
-from . import analysis, cluster, corrections, cutflow, display, portal
+from . import analysis, cluster, corrections, cutflow, display, inference, portal
 from .terminal import EXIT_ERROR, EXIT_FAILED_CHUNKS, EXIT_INCOMPLETE, console, show_log
 
 __all__ = ["EXIT_ERROR", "EXIT_FAILED_CHUNKS", "EXIT_INCOMPLETE", "main"]
@@ -67,5 +69,6 @@ def _parser() -> argparse.ArgumentParser:
     portal.add_commands(sub)
     corrections.add_commands(sub)
     cluster.add_commands(sub)
+    inference.add_commands(sub)
     display.add_commands(sub)
     return parser

@@ -11,6 +11,8 @@ The package, one job a module:
 - ``analysis``: the whole file (:class:`AnalysisConfig`) and ``execution:``;
 - ``cluster``: ``execution.cluster:``, dask workers as batch jobs (dask-jobqueue's options);
 - ``datasets``, ``histograms``, ``plots``, ``corrections``: the models of each section;
+- ``inference``: ``normalisation:``, ``inference:`` and ``hepdata:``, from histograms to a
+  measurement;
 - ``checks``: what needs the whole file (a plot naming a histogram not booked, ...);
 - ``loading``: YAML with the line of every key, then validation and checks;
 - ``messages``: pydantic's errors turned into lines a person reads.
@@ -45,8 +47,9 @@ from .histograms import (
     RegularAxis,
     VariableAxis,
 )
+from .inference import HEPDataConfig, Inference, Normalisation
 from .loading import load_config, parse_config
-from .plots import Plot, Yields
+from .plots import Plot, SystBand, Yields
 
 __all__ = [
     "RESERVED_AXES",
@@ -61,14 +64,18 @@ __all__ = [
     "EnergyConfig",
     "Execution",
     "GeneratedSample",
+    "HEPDataConfig",
     "Histogram",
+    "Inference",
     "IntegerAxis",
     "JetCorrectionsConfig",
+    "Normalisation",
     "PileupConfig",
     "Plot",
     "PortalRef",
     "RegularAxis",
     "ScaleFactorConfig",
+    "SystBand",
     "VariableAxis",
     "Yields",
     "load_config",

@@ -1,8 +1,8 @@
 """The whole YAML file of an analysis (:class:`AnalysisConfig`) and its ``execution:``.
 
 The sections are models of their own (``datasets``, ``histograms``, ``plots``,
-``corrections``); what needs the whole file to be checked is in
-:mod:`opencoffea.config.checks`.
+``corrections``, ``normalisation``, ``inference``, ``hepdata``); what needs the whole file
+to be checked is in :mod:`opencoffea.config.checks`.
 
 Example:
     >>> config = AnalysisConfig(name="demo", processor="analyses/dimuon.py:DimuonSpectrum",
@@ -23,6 +23,7 @@ from .cluster import ClusterSpec
 from .corrections import Corrections
 from .datasets import Dataset
 from .histograms import Histogram
+from .inference import HEPDataConfig, Inference, Normalisation
 from .plots import Plot, Yields
 
 __all__ = ["AnalysisConfig", "Execution"]
@@ -47,6 +48,19 @@ class Execution(ConfigModel):
     chunksize: int = Field(default=100_000, gt=0, description="The events of one chunk.")
     max_chunks: int | None = Field(
         default=None, gt=0, description="Process this many chunks only (a first look)."
+    )
+    retries: int = Field(
+        default=3,
+        ge=0,
+        description="How often a chunk is tried again: after a read error that passes (HTTP "
+        "5xx, a dropped connection, a timeout; with back-off) and after its worker process "
+        "died. Then it is recorded as failed.",
+    )
+    worker_timeout: float = Field(
+        default=60,
+        gt=0,
+        description="Seconds to wait while the dask scheduler has no workers (none yet, all "
+        "gone, or batch jobs still in their queue) before the run stops with an error.",
     )
     cluster: ClusterSpec | None = Field(
         default=None,
@@ -134,6 +148,18 @@ class AnalysisConfig(ConfigModel):
         default_factory=list,
         description="The variations to produce: jes, jer, unclustered, pileup, egamma, and the "
         "names of ``corrections.scale_factors``.",
+    )
+    normalisation: Normalisation | None = Field(
+        default=None,
+        description="Uncertainties on the rate only (luminosity, cross sections): in the "
+        "plots' bands and the statistical model.",
+    )
+    inference: Inference | None = Field(
+        default=None,
+        description="The statistical model of ``opencoffea export datacard|pyhf`` and ``fit``.",
+    )
+    hepdata: HEPDataConfig | None = Field(
+        default=None, description="What ``opencoffea export hepdata`` records with the plots."
     )
     source: Path | None = Field(
         default=None,

@@ -59,6 +59,7 @@ def cross_check(config: AnalysisConfig) -> list[Problem]:
         problems += _check_read(config, name, spec)
     problems += _check_corrections(config)
     problems += _check_plots(config)
+    problems += _check_inference(config)
     return problems
 
 
@@ -89,6 +90,79 @@ def _check_plots(config: AnalysisConfig) -> list[Problem]:
                             + f"; groups: {', '.join(sorted(groups))}",
                         )
                     )
+    return problems
+
+
+def _check_inference(config: AnalysisConfig) -> list[Problem]:
+    """``normalisation``, ``inference`` and ``hepdata`` name groups, axes and plots that exist."""
+    kinds: dict[str, set[str]] = {}
+    for name, dataset in config.datasets.items():
+        kinds.setdefault(dataset.group or name, set()).add(dataset.kind)
+    problems: list[Problem] = []
+
+    def group(key: tuple, value: str, kind: str) -> None:
+        if value not in kinds:
+            problems.append(
+                (key, f"no dataset is in group {value!r}" + choices(value, kinds, "groups"))
+            )
+        elif kinds[value] != {kind}:
+            problems.append(
+                (key, f"group {value!r} is not {'simulation' if kind == 'mc' else 'data'}")
+            )
+
+    for name in config.normalisation.xsec if config.normalisation else {}:
+        group(("normalisation", "xsec", name), name, "mc")
+    for index, name in enumerate(config.hepdata.plots if config.hepdata else []):
+        if name not in config.plots:
+            problems.append(
+                (("hepdata", "plots", index), "no such plot" + choices(name, config.plots, "plots"))
+            )
+    spec = config.inference
+    if spec is None:
+        return problems
+    for role in ("signal", "backgrounds"):
+        for index, value in enumerate(getattr(spec, role)):
+            group(("inference", role, index), value, "mc")
+    if spec.data is not None:
+        group(("inference", "data"), spec.data, "data")
+    elif len({g for g, k in kinds.items() if k == {"data"}}) != 1:
+        problems.append((("inference",), "name the observed group: 'data'"))
+    if spec.histogram not in config.histograms:
+        problems.append(
+            (
+                ("inference", "histogram"),
+                "is not a booked histogram" + did_you_mean(spec.histogram, config.histograms),
+            )
+        )
+        return problems
+    categories = {
+        a.name: a.categories
+        for a in config.histograms[spec.histogram].axes
+        if isinstance(a, CategoryAxis)
+    }
+    wanted = {axis: [value] for axis, value in spec.select.items()}
+    if spec.channel_axis is not None:
+        wanted[spec.channel_axis] = spec.channels
+    for axis, values in wanted.items():
+        key = ("inference", "channel_axis" if axis == spec.channel_axis else "select")
+        if axis not in categories:
+            problems.append(
+                (
+                    key,
+                    f"{axis!r} is not a category axis of {spec.histogram!r}"
+                    + choices(axis, categories, "category axes"),
+                )
+            )
+            continue
+        for value in values:
+            if value not in categories[axis]:
+                problems.append(
+                    (
+                        key,
+                        f"{value!r} is not a category of {axis!r}"
+                        + choices(value, categories[axis], "categories"),
+                    )
+                )
     return problems
 
 

@@ -13,7 +13,7 @@ from pydantic import Field, model_validator
 
 from .base import ConfigModel
 
-__all__ = ["Annotation", "LegendLocation", "Plot", "Yields"]
+__all__ = ["Annotation", "LegendLocation", "Plot", "SystBand", "Yields"]
 
 LegendLocation = Literal[
     "best",
@@ -43,6 +43,29 @@ class Annotation(ConfigModel):
     x: float = Field(description="Where it is centred, on the x axis (in its units).")
     y: float | None = Field(
         default=None, description="Its height (default: just above what is drawn at x)."
+    )
+
+
+class SystBand(ConfigModel):
+    """The uncertainty band of a plot's prediction (:mod:`opencoffea.plotting.band`).
+
+    ``sources`` are the variations of the result's ``systematic`` axis (``jesTotal`` for
+    ``jesTotalUp``/``Down``) and the ``normalisation:`` uncertainties (``lumi``,
+    ``xsec_<group>``) taken into it; ``stat`` says whether the simulation's statistical
+    uncertainty joins them in quadrature (``merge``) or is drawn apart (``separate``).
+
+    Example:
+        >>> SystBand().sources, SystBand(sources=["lumi"], stat="separate").stat
+        ('all', 'separate')
+    """
+
+    sources: Literal["all"] | list[str] = Field(
+        default="all", description="The uncertainties in the band: all, or a list of names."
+    )
+    stat: Literal["merge", "separate"] = Field(
+        default="merge",
+        description="The simulation's statistical uncertainty joins the band (merge) or is "
+        "drawn apart (separate).",
     )
 
 
@@ -117,6 +140,11 @@ class Plot(ConfigModel):
     annotations: list[Annotation] = Field(
         default_factory=list,
         description="Texts on the figure, at a place of the x axis: ``[{text: Z, x: 91.19}]``.",
+    )
+    syst_band: SystBand | None = Field(
+        default_factory=SystBand,
+        description="The uncertainty band of the prediction, drawn when the result has "
+        "variations or ``normalisation:`` declares uncertainties; null: none.",
     )
 
     @model_validator(mode="after")

@@ -12,7 +12,11 @@ A plot of the YAML file names a histogram and the plot groups drawn from it:
 - ``select: {channel: 4mu}`` picks one value of a category axis; category axes not
   selected are summed over their declared categories (the combined channels);
 - ``ratio: true`` adds a panel with data / (stack + signal), the data's Poisson errors and
-  the simulation's statistical uncertainty (√Σw²) as a hatched band.
+  the band over the prediction (the simulation's statistical uncertainty √Σw² alone where
+  the plot has no systematic band);
+- ``syst_band: {sources: all | [...], stat: merge | separate}``: the uncertainty band of the
+  prediction (stack + signal), drawn when the result has variations or ``normalisation:``
+  declares uncertainties (:mod:`~opencoffea.plotting.band`); ``syst_band: null`` draws none.
 
 The numbers are the normalised histograms of the result, nominal variation, in-range bins:
 underflow and overflow are neither drawn nor counted in a yield (so a yield is what the
@@ -28,9 +32,9 @@ Only histograms with one numeric axis (besides category axes) can be drawn: a pl
 histogram is an error, found with every other mistake before any figure is drawn.
 
 A YAML without ``plots:`` gets a quick look at each histogram it can draw (groups stacked
-under the data's points, or overlaid as lines), and ``annotations`` put texts at places of
-the x axis (the resonances of a mass spectrum). The right-hand label is CMS's,
-``11.6 fb⁻¹ (8 TeV)``.
+under the data's points, with the band; or overlaid as lines, without), and ``annotations``
+put texts at places of the x axis (the resonances of a mass spectrum). The right-hand label
+is CMS's, ``11.6 fb⁻¹ (8 TeV)``.
 
 Plotting reads a result through :class:`~opencoffea.plotting.plottable.Plottable` (its
 histograms, configuration and manifest), so that it comes before the results in the layers
@@ -42,6 +46,8 @@ The modules, in the order the numbers flow:
 - :mod:`~opencoffea.plotting.colours`: ROOT colour names, the default palettes;
 - :mod:`~opencoffea.plotting.groups`: a histogram reduced to the groups of a plot;
 - :mod:`~opencoffea.plotting.quicklook`: the plots drawn: the YAML's, or quick looks;
+- :mod:`~opencoffea.plotting.variations`: the groups at each shift of each source;
+- :mod:`~opencoffea.plotting.band`: the uncertainty band (numpy);
 - :mod:`~opencoffea.plotting.numbers`: a plot's numbers, its JSON;
 - :mod:`~opencoffea.plotting.labels`: the text of a figure;
 - :mod:`~opencoffea.plotting.style`: a figure that keeps the CMS style wherever it is drawn;
@@ -69,7 +75,7 @@ from .quicklook import drawn_plots, plot_named, quick_plot
 from .tables import COMBINED, Comparison, Yield, YieldTable, render_yields, yields
 
 if TYPE_CHECKING:
-    from .figures import check_plots, figure_of, plot_result
+    from .figures import check_plots, figure_of, plot_pulls, plot_result
 
 __all__ = [
     "COMBINED",
@@ -87,6 +93,7 @@ __all__ = [
     "group_members",
     "plot_named",
     "plot_numbers",
+    "plot_pulls",
     "plot_result",
     "quick_plot",
     "render_yields",
@@ -95,7 +102,7 @@ __all__ = [
 
 # matplotlib and mplhep take most of a second to import: the figures' names are loaded when
 # first asked for, so that the numbers and `opencoffea yields` do not pay for them.
-_FIGURES = ("check_plots", "figure_of", "plot_result")
+_FIGURES = ("check_plots", "figure_of", "plot_pulls", "plot_result")
 
 
 def __getattr__(name: str) -> Any:

@@ -1,6 +1,7 @@
 """CMS-style figures of a result (matplotlib + mplhep): stack, signals, data points with
-Garwood intervals, the ratio panel, labels and legend; each saved as PNG and PDF beside the
-JSON of exactly what it shows.
+Garwood intervals, the uncertainty band, the ratio panel, labels and legend; each saved as PNG
+and PDF beside the JSON of exactly what it shows. Also the pulls of a fit's nuisance
+parameters (:func:`plot_pulls`, drawn for :mod:`opencoffea.inference.fit`).
 
 Every mistake in the plots is found by :func:`check_plots` before any figure is drawn.
 
@@ -30,6 +31,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from ..config import AnalysisConfig, Plot
 from ..errors import PlotError
+from .band import band_problems
 from .colours import colour, plot_colours
 from .groups import GroupHistogram, check_groups, group_members, plot_roles, reduce_histogram
 from .labels import draw_annotations, experiment_label, legend_text, mathtext, ylabel_text
@@ -38,7 +40,7 @@ from .plottable import Plottable
 from .quicklook import drawn_plots, plot_named
 from .style import CMSFigure
 
-__all__ = ["check_plots", "figure_of", "plot_result"]
+__all__ = ["check_plots", "figure_of", "plot_pulls", "plot_result"]
 
 # Where the tallest thing drawn sits, as a fraction of the frame's height: the rest is left
 # to the legend (top right) and the experiment label (top left, inside the frame).
@@ -75,6 +77,8 @@ def check_plots(result: Plottable, config: AnalysisConfig | None = None) -> None
             check_groups(plot_roles(plot), members)
         except PlotError as err:
             problems.append(f"plot {name!r}: {err}")
+        else:
+            problems += band_problems(result, config, name, plot)
         for group, value in plot.colors.items():
             if not is_color_like(colour(value)):
                 problems.append(
@@ -133,15 +137,50 @@ def plot_result(
         numbers = numbers_from_groups(result, config, name, plot, groups)
         # Drawing and saving inside the style: fonts are looked up when text is rendered.
         with matplotlib.rc_context(mplhep.style.CMS):
-            figure = _figure(plot, groups, numbers, config)
-            for suffix in ("png", "pdf"):
-                path = directory / f"{name}.{suffix}"
-                # no creation date in the PDF: the same result gives the same file
-                metadata = {"CreationDate": None} if suffix == "pdf" else None
-                figure.savefig(path, dpi=100, metadata=metadata)
-                written.append(path)
+            written += _save(_figure(plot, groups, numbers, config), directory / name)
         path = directory / f"{name}.json"
         path.write_text(json.dumps(numbers, indent=1, ensure_ascii=False) + "\n")
+        written.append(path)
+    return written
+
+
+def plot_pulls(pulls: dict[str, tuple[float, float]], stem: Path, title: str = "") -> list[Path]:
+    """The nuisance parameters after a fit, ``{name: (θ̂, σ)}`` in units of their prior width,
+    against the ±1σ and ±2σ of the prior: ``<stem>.png`` and ``<stem>.pdf``.
+
+    Example:
+        >>> import tempfile
+        >>> paths = plot_pulls({"lumi": (0.2, 0.9), "xsec_ZZ": (-0.5, 0.8)},
+        ...                    Path(tempfile.mkdtemp()) / "pulls")
+        >>> [p.name for p in paths]
+        ['pulls.png', 'pulls.pdf']
+    """
+    names = list(pulls)
+    with matplotlib.rc_context(mplhep.style.CMS):
+        figure = CMSFigure(figsize=(9, 2.5 + 0.6 * max(len(names), 1)), layout="constrained")
+        FigureCanvasAgg(figure)
+        ax = figure.subplots()
+        ax.axvspan(-2, 2, color="#ffff99", label="±2σ")
+        ax.axvspan(-1, 1, color="#99ff99", label="±1σ")
+        ax.axvline(0, color="black", linestyle="--", linewidth=1)
+        values, errors = [v for v, _ in pulls.values()], [e for _, e in pulls.values()]
+        ax.errorbar(values, np.arange(len(names)), xerr=errors, fmt="o", color="black")
+        ax.set_yticks(np.arange(len(names)), [mathtext(n) for n in names])
+        ax.set_ylim(len(names) - 0.5, -0.5)  # the first at the top
+        ax.set_xlim(-3, 3)
+        ax.set_xlabel(r"$\hat{\theta}$ (prior: 0 ± 1)")
+        ax.set_title(mathtext(title), loc="left", fontsize="medium")
+        return _save(figure, stem)
+
+
+def _save(figure: Figure, stem: Path) -> list[Path]:
+    """``<stem>.png`` and ``<stem>.pdf`` of a figure (to be called inside the CMS style)."""
+    written = []
+    for suffix in ("png", "pdf"):
+        path = stem.with_name(f"{stem.name}.{suffix}")
+        # no creation date in the PDF: the same result gives the same file
+        metadata = {"CreationDate": None} if suffix == "pdf" else None
+        figure.savefig(path, dpi=100, metadata=metadata)
         written.append(path)
     return written
 
@@ -172,14 +211,19 @@ def _figure(
     else:
         top, bottom = figure.subplots(), None
     peak, smallest = _draw_main(top, plot, groups, stack, expected, edges, colours)
+    bands = _bands(numbers["band"], expected, expected_var)
+    if numbers["band"] is not None:
+        for low, high, style in bands:
+            _draw_band(top, expected, low, high, edges, 1.0, style)
+        peak = max(peak, float(np.max([high for _, high, _ in bands])))
     _limits(top, plot, edges, peak, smallest)
-    _legend(top, plot, groups)
+    _legend(top, plot, [style["label"] for _, _, style in bands] if numbers["band"] else [])
     _label(top, plot, config)
     draw_annotations(top, numbers["annotations"])
     top.set_ylabel(mathtext(plot.ylabel or ylabel_text(edges, axis_label)))
     xlabel = mathtext(plot.xlabel or axis_label)
     if bottom is not None and plot.data:
-        _draw_ratio(bottom, plot, groups[plot.data], expected, expected_var, edges)
+        _draw_ratio(bottom, plot, groups[plot.data], expected, bands, edges)
         bottom.set_xlabel(xlabel)
         top.tick_params(labelbottom=False)
     else:
@@ -282,30 +326,66 @@ def _draw_points(
     return low, np.where(filled | empty, high, 0.0)
 
 
+# How each band is drawn: hatched, so that what is under it stays visible.
+_STAT_STYLE = {"label": "Stat. unc.", "edgecolor": "grey", "hatch": "////"}
+_SYST_STYLE = {"label": "Syst. unc.", "edgecolor": "dimgrey", "hatch": "\\\\\\\\"}
+_TOTAL_STYLE = {"label": r"Stat. $\oplus$ syst. unc.", "edgecolor": "dimgrey", "hatch": "////"}
+
+
+def _bands(
+    band: dict[str, Any] | None, expected: np.ndarray, expected_var: np.ndarray
+) -> list[tuple[np.ndarray, np.ndarray, dict[str, str]]]:
+    """(lower edge, upper edge, style) of each band to draw: the plot's uncertainty band (and
+    the statistical one apart, if it says so), or the statistical one alone."""
+    stat = np.sqrt(expected_var)
+    if band is None:
+        return [(expected - stat, expected + stat, _STAT_STYLE)]
+    edges = (np.asarray(band["down"]), np.asarray(band["up"]))
+    if band["stat"] == "merge":
+        return [(*edges, _TOTAL_STYLE)]
+    return [(*edges, _SYST_STYLE), (expected - stat, expected + stat, _STAT_STYLE)]
+
+
+def _draw_band(
+    ax: Any,
+    expected: np.ndarray,
+    low: np.ndarray,
+    high: np.ndarray,
+    edges: np.ndarray,
+    scale: Any,
+    style: dict[str, str],
+) -> None:
+    """A band from ``low`` to ``high`` around ``expected``, all divided by ``scale``."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        centre, low, high = expected / scale, low / scale, high / scale
+    shown = np.isfinite(centre) & np.isfinite(low) & np.isfinite(high)
+    mplhep.histplot(
+        np.where(shown, centre, np.nan),
+        edges,
+        yerr=np.array([np.where(shown, centre - low, 0), np.where(shown, high - centre, 0)]),
+        histtype="band",
+        facecolor="none",
+        linewidth=0,
+        alpha=1,
+        flow=None,
+        ax=ax,
+        **style,
+    )
+
+
 def _draw_ratio(
     ax: Any,
     plot: Plot,
     data: GroupHistogram,
     expected: np.ndarray,
-    expected_var: np.ndarray,
+    bands: list[tuple[np.ndarray, np.ndarray, dict[str, str]]],
     edges: np.ndarray,
 ) -> None:
-    """Data / (stack + signal) with the data's errors, and the simulation's stat. band."""
+    """Data / (stack + signal) with the data's errors, and the bands over the prediction."""
     safe = np.where(expected > 0, expected, np.nan)
     _draw_points(ax, data, expected, edges, safe, None)
-    relative = np.sqrt(expected_var) / safe
-    shown = np.isfinite(relative)
-    ax.stairs(
-        np.where(shown, 1 + np.nan_to_num(relative), np.nan),
-        edges,
-        baseline=np.where(shown, 1 - np.nan_to_num(relative), np.nan),
-        fill=True,
-        facecolor="none",
-        edgecolor="grey",
-        hatch="////",
-        linewidth=0,
-        label="Stat. unc.",
-    )
+    for low, high, style in bands:
+        _draw_band(ax, expected, low, high, edges, safe, style)
     ax.axhline(1, color="black", linewidth=1, linestyle="--")
     ax.set_ylim(*plot.ratio_ylim)
     # few labels, the top one dropped: it would touch the lowest label of the panel above
@@ -336,15 +416,15 @@ def _log_x(ax: Any) -> None:
     ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
 
 
-def _legend(ax: Any, plot: Plot, groups: dict[str, GroupHistogram]) -> None:
-    """Data first, then the signals, then the stack from its top down (as it is seen)."""
+def _legend(ax: Any, plot: Plot, bands: list[str]) -> None:
+    """Data first, then the signals, the stack from its top down (as it is seen), the bands."""
     handles = dict(zip(*reversed(ax.get_legend_handles_labels()), strict=True))
     order = [
         *([plot.data] if plot.data else []),
         *plot.signal,
         *reversed(plot.stack),
     ]
-    labels = [legend_text(plot, g) for g in order]
+    labels = [legend_text(plot, g) for g in order] + bands
     ax.legend(
         [handles[label] for label in labels if label in handles],
         [label for label in labels if label in handles],

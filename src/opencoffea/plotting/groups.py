@@ -168,11 +168,12 @@ def group_histograms(
 
 
 def reduce_histogram(
-    result: Plottable, histogram: str, select: dict[str, str]
+    result: Plottable, histogram: str, select: dict[str, str], systematic: str | None = NOMINAL
 ) -> tuple[hist.Hist, Any, list[str]]:
     """The histogram at the nominal variation with categories selected or summed.
 
     Returns it (axes: dataset, the numeric axis), its numeric axis and the summed axes.
+    ``systematic=None`` keeps the systematic axis (axes: dataset, systematic, numeric).
     Every way the histogram cannot be a figure or a yields table is a :class:`PlotError`.
 
     Example:
@@ -212,7 +213,7 @@ def reduce_histogram(
                 f"axis {name!r} of histogram {histogram!r} has no category {value!r}"
                 + choices(value, categories[name], "categories")
             )
-    index: dict[int | str, Any] = {"systematic": hist.loc(NOMINAL)}
+    index: dict[int | str, Any] = {} if systematic is None else {"systematic": hist.loc(systematic)}
     summed = [name for name in categories if name not in select]
     for name in categories:
         # slice(0, len, sum): the declared categories only, not the overflow of others

@@ -23,6 +23,7 @@ __all__ = [
     "legend_text",
     "lumi_text",
     "mathtext",
+    "split_unit",
     "ylabel_text",
 ]
 
@@ -101,11 +102,24 @@ def ylabel_text(edges: np.ndarray, axis_label: str) -> str:
     widths = np.diff(edges)
     if not np.allclose(widths, widths[0], rtol=1e-6) or len(widths) < 2:
         return "Events"
-    unit = re.search(r"\[\s*([^\]]+?)\s*\]\s*$", axis_label or "")
+    _, unit = split_unit(axis_label or "")
     width = f"{widths[0]:.3g}"
     if unit:
-        return f"Events / {width} {unit.group(1)}"
+        return f"Events / {width} {unit}"
     return "Events" if width == "1" else f"Events / {width}"
+
+
+def split_unit(axis_label: str) -> tuple[str, str]:
+    """An axis label's name and its unit, the one in brackets at its end (or none).
+
+    Example:
+        >>> split_unit("$p_{T}$ [GeV]"), split_unit("n jets")
+        (('$p_{T}$', 'GeV'), ('n jets', ''))
+    """
+    found = re.search(r"\s*\[\s*([^\]]+?)\s*\]\s*$", axis_label)
+    if not found:
+        return axis_label, ""
+    return axis_label[: found.start()], found.group(1)
 
 
 def mathtext(text: str) -> str:

@@ -1,7 +1,10 @@
 """Exactly what a plot shows, as written to ``<plot>.json`` beside its figures.
 
 For each group its kind, datasets, colour, bin edges, values and variances, its yield and the
-yield's variance, and the under/overflow apart; the same for the sum of the stack.
+yield's variance, and the under/overflow apart; the same for the sum of the stack. Where the plot
+has an uncertainty band (:mod:`~opencoffea.plotting.band`), ``band`` holds its edges (``down``,
+``up`` per bin, around the stack and its signals), its systematic shifts and statistical
+uncertainty, and each simulated group its own systematic shifts (``syst_down``, ``syst_up``).
 
 Example:
     >>> FORMAT
@@ -17,6 +20,7 @@ import numpy as np
 from ..config import AnalysisConfig, Plot
 from ..errors import PlotError
 from ..util import NOMINAL
+from .band import plot_band
 from .colours import plot_colours
 from .groups import GroupHistogram, group_histograms, plot_roles, reduce_histogram
 from .labels import annotation_places
@@ -89,6 +93,15 @@ def numbers_from_groups(
     stack = stack_total(groups, plot)
     colours = plot_colours(plot)
     edges = np.asarray(axis.edges, dtype=float)
+    entries = {g: {**h.as_dict(), "color": colours[g]} for g, h in groups.items()}
+    band = plot_band(result, config, name, plot, groups)
+    if band is not None:
+        for group in (*plot.stack, *plot.signal):  # each group's own systematic shifts
+            alone = plot_band(result, config, name, plot, groups, only=group)
+            assert alone is not None  # the plot's band has sources: the group's too
+            entries[group].update(
+                syst_down=alone.syst_down.tolist(), syst_up=alone.syst_up.tolist()
+            )
     return {
         "format": FORMAT,
         "plot": name,
@@ -100,7 +113,7 @@ def numbers_from_groups(
         "axis": {"name": axis.name, "label": axis.label},
         "edges": np.asarray(axis.edges, dtype=float).tolist(),
         "flow": "values and yields are in-range bins; under/overflow are given apart",
-        "groups": {g: {**h.as_dict(), "color": colours[g]} for g, h in groups.items()},
+        "groups": entries,
         "stack_total": {
             "groups": list(plot.stack),
             "values": stack.values.tolist(),
@@ -108,6 +121,7 @@ def numbers_from_groups(
             "yield": stack.total,
             "yield_variance": stack.total_variance,
         },
+        "band": None if band is None else {"groups": [*plot.stack, *plot.signal], **band.as_dict()},
         "annotations": annotation_places(plot, edges, _heights(groups, plot, stack)),
     }
 

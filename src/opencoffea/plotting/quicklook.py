@@ -2,8 +2,9 @@
 
 A run whose YAML has no ``plots:`` still gets a figure of each histogram it can draw (one
 numeric axis; category axes are summed): with one data group, the simulation's groups are
-stacked under the data's points, the CMS way; with no data group, or several, every group
-is a line of its own (overlaid shapes, nothing stacked). A log-transformed axis is drawn on
+stacked under the data's points, the CMS way, with the uncertainty band a plot has by
+default; with no data group, or several, every group is a line of its own (overlaid shapes,
+nothing stacked, no band: they are not one prediction). A log-transformed axis is drawn on
 a log scale. ``result.plot(name)`` draws any histogram so, whatever the YAML's plots.
 
 Example:
@@ -77,8 +78,9 @@ def quick_plot(result: Plottable, config: AnalysisConfig, histogram: str) -> Plo
         >>> datasets["DoubleElectron"] = datasets["DoubleElectron"].model_copy(
         ...     update={"group": "Data e"})
         >>> regrouped = result.config.model_copy(update={"datasets": datasets})
-        >>> quick_plot(result, regrouped, "m4l").signal  # two data groups: each a line
-        ['Data', 'Data e', 'm_H = 125 GeV', 'ZZ → 4ℓ']
+        >>> quick = quick_plot(result, regrouped, "m4l")  # two data groups: each a line
+        >>> quick.signal, quick.syst_band
+        (['Data', 'Data e', 'm_H = 125 GeV', 'ZZ → 4ℓ'], None)
     """
     inputs = result.manifest["inputs"]
     data: list[str] = []
@@ -92,4 +94,4 @@ def quick_plot(result: Plottable, config: AnalysisConfig, histogram: str) -> Plo
     )
     if len(data) == 1:
         return Plot(histogram=histogram, stack=simulation, data=data[0], logx=logx)
-    return Plot(histogram=histogram, signal=[*data, *simulation], logx=logx)
+    return Plot(histogram=histogram, signal=[*data, *simulation], logx=logx, syst_band=None)
