@@ -3,6 +3,7 @@
 The public API, in one place:
 
 - :class:`Processor` — subclass it and write ``analyze(events, out)``;
+- :func:`momenta` — the first objects of each event as numpy four-vectors, to add them fast;
 - :func:`load_config` — read and validate an analysis YAML file;
 - :func:`run` — run an analysis (iterative, futures or dask), returning its :class:`Result`;
 - :func:`write_result` / :func:`load_result` — a result's directory (ROOT + JSON), and back;
@@ -39,6 +40,7 @@ from .errors import (
 if TYPE_CHECKING:
     from .config import AnalysisConfig, load_config
     from .execution import run
+    from .kinematics import momenta
     from .processor import Processor
     from .recorder import Recorder
     from .results import Result, load_result, write_result
@@ -58,6 +60,7 @@ __all__ = [
     "generate",
     "load_config",
     "load_result",
+    "momenta",
     "run",
     "write_result",
 ]
@@ -68,6 +71,7 @@ _LAZY = {
     "AnalysisConfig": "config",
     "load_config": "config",
     "run": "execution",
+    "momenta": "kinematics",
     "Processor": "processor",
     "Recorder": "recorder",
     "Result": "results",
