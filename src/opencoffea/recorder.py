@@ -358,7 +358,8 @@ def _as_bool(mask: Any, what: str) -> np.ndarray:
     if isinstance(mask, ak.Array):
         if mask.ndim != 1:
             raise AnalysisError(f"{what}: the mask must have one value per event")
-        mask = ak.fill_none(mask, False)
+        if mask.layout.is_option:  # ak.fill_none costs a millisecond even with nothing to fill
+            mask = ak.fill_none(mask, False)
     array = np.asarray(mask)
     if array.dtype != np.bool_:
         raise AnalysisError(f"{what}: the mask must be boolean, got {array.dtype}")
