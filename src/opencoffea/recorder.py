@@ -278,7 +278,9 @@ class Recorder:
         return child
 
     def _record(self, name: str, stage: np.ndarray) -> None:
-        self._keep(name, len(stage), self._weights[stage].sum())
+        # all events (a stage is a subset of them): the same sum without a fancy-index copy
+        every = len(stage) == len(self._weights)
+        self._keep(name, len(stage), (self._weights if every else self._weights[stage]).sum())
 
     def _keep(self, name: str, events: int, sumw: float) -> None:
         self._history.append((name, events, sumw))
