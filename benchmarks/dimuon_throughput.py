@@ -153,8 +153,10 @@ def measure(
     command = [sys.executable, __file__, "--one", which, "--sample", str(sample)]
     command += ["--chunksize", str(chunksize), "--executor", executor, "--workers", str(workers)]
     env = {**os.environ, "PYTHONPATH": str(src)} if src else None
-    out = subprocess.run(command, check=True, capture_output=True, text=True, env=env).stdout
-    return json.loads(out.strip().splitlines()[-1])
+    done = subprocess.run(command, capture_output=True, text=True, env=env)
+    if done.returncode:  # the child's own error, not only its exit status
+        raise RuntimeError(f"{' '.join(command)} failed:\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
