@@ -238,9 +238,12 @@ def _check(args: argparse.Namespace) -> int:
     from ..processor import load_processor
 
     config = load_config(args.config)
-    processor = (
-        load_processor(config).__name__ if config.processor else "none (pre-made histograms)"
-    )
+    if config.processor:
+        processor = load_processor(config).__name__
+    elif config.event_datasets():
+        processor = "none (give one to opencoffea.run)"
+    else:
+        processor = "none (pre-made histograms)"
     files = {
         name: len(resolve_files(config, name))
         for name, spec in config.datasets.items()

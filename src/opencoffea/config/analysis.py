@@ -101,7 +101,8 @@ class AnalysisConfig(ConfigModel):
         default=None,
         pattern=r"^[^:]+:[A-Za-z_][A-Za-z0-9_]*$",
         description="The Processor subclass, ``file.py:Class`` (relative to this file) or "
-        "``module:Class``; needed where a dataset has events.",
+        "``module:Class``; needed to run datasets with events, unless the class is given to "
+        "``opencoffea.run(config, processor)``.",
     )
     luminosity: float | None = Field(
         default=None,
