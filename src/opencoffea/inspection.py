@@ -1,7 +1,8 @@
-"""What ``opencoffea inspect FILE [COLLECTION]`` shows: a file's trees, format and branches.
+"""What ``opencoffea inspect FILE [COLLECTION] [--search WORD] [--json]`` shows.
 
-:func:`inspect_file` gathers the facts (plain dataclasses, easy to test or print another
-way) and :func:`render_inspection` draws them as tables. Kept apart from
+:func:`inspect_file` gathers a file's trees, format and branches (plain dataclasses, easy to
+test or print another way), :func:`render_inspection` draws them as tables and
+:func:`inspection_json` gives them as JSON. Kept apart from
 :mod:`opencoffea.events`, which every chunk imports, because only this command draws tables.
 It reads the file with uproot alone (coffea is never imported), and draws the list of
 branches, thousands of rows in a NanoAOD file, as plain lines rather than a rich table, which
@@ -40,6 +41,7 @@ __all__ = [
     "Inspection",
     "TreeSummary",
     "inspect_file",
+    "inspection_json",
     "render_inspection",
 ]
 
@@ -84,18 +86,19 @@ _LEAF_LIST = re.compile(r"(\[\w+\])*/\w")
 
 @dataclass(frozen=True)
 class BranchSummary:
-    """One branch with its type and its documentation (the ROOT branch title).
+    """One branch with its type, its documentation (the ROOT branch title) and collection.
 
     Example:
-        >>> BranchSummary("Muon_pt", "float[]", "pt").documented
+        >>> BranchSummary("Muon_pt", "float[]", "pt", "Muon").documented
         True
-        >>> BranchSummary("Muon_pt", "float[]", "Muon_pt[nMuon]/F").documented
+        >>> BranchSummary("Muon_pt", "float[]", "Muon_pt[nMuon]/F", "Muon").documented
         False
     """
 
     name: str
     typename: str
     title: str
+    collection: str
 
     @property
     def documented(self) -> bool:
@@ -105,8 +108,8 @@ class BranchSummary:
             >>> path = str(testdata / "nanoaod" / "AOD2NanoAODOutreachTool_output_20events.root")
             >>> [b.documented for b in inspect_file(nano_dy, "Muon").branches[:2]]
             [True, True]
-            >>> inspect_file(path, "Muon").branches[1]  # the outreach tool writes no titles
-            BranchSummary(name='Muon_pt', typename='float[]', title='Muon_pt[nMuon]/F')
+            >>> inspect_file(path, "Muon").branches[1].title  # the outreach tool writes none
+            'Muon_pt[nMuon]/F'
             >>> inspect_file(path, "Muon").branches[1].documented
             False
         """
@@ -118,10 +121,11 @@ class BranchSummary:
 
 @dataclass(frozen=True)
 class Inspection:
-    """What ``opencoffea inspect FILE [COLLECTION]`` shows about a file.
+    """What ``opencoffea inspect FILE [COLLECTION] [--search WORD]`` shows about a file.
 
     ``branches`` are all branches of the events tree, or those of ``collection`` (its
-    counter first) when one was asked for. ``releases`` are the CMSSW releases of the
+    counter first) when one was asked for; with ``search``, only those whose name or
+    title contains it, whatever its case. ``releases`` are the CMSSW releases of the
     processing history kept in a ``MetaData`` tree (the NANO step last), when there is one.
 
     Example:
@@ -136,15 +140,20 @@ class Inspection:
     branches: tuple[BranchSummary, ...]
     collection: str | None = None
     releases: tuple[str, ...] = ()
+    search: str | None = None
 
 
-def inspect_file(path: str, collection: str | None = None) -> Inspection:
+def inspect_file(path: str, collection: str | None = None, search: str | None = None) -> Inspection:
     """Open a file and gather its trees, format, collections and branch documentation.
 
     ``collection`` picks one collection (case-insensitively); an unknown one is an
-    :class:`InputFileError` that suggests the nearest names.
+    :class:`InputFileError` that suggests the nearest names. ``search`` keeps the branches
+    whose name or title contains it, case-insensitively, across collections.
 
     Example:
+        >>> hits = inspect_file(nano_dy, search="PILEUP INTERACTIONS").branches
+        >>> [(hit.collection, hit.name) for hit in hits]
+        [('Pileup', 'Pileup_nPU')]
         >>> inspection = inspect_file(nano_dy, "muon")
         >>> inspection.collection, inspection.info.version
         ('Muon', 'v6')
@@ -161,7 +170,11 @@ def inspect_file(path: str, collection: str | None = None) -> Inspection:
             every = tree.keys()
             groups = _collections(every)
             chosen = None if collection is None else _pick_collection(collection, groups, info)
-            names = groups[chosen] if chosen else every
+            owner = {name: group for group, members in groups.items() for name in members}
+            branches = (
+                _branch_summary(tree[name], owner[name])
+                for name in (groups[chosen] if chosen else every)
+            )
             return Inspection(
                 info=info,
                 trees=tuple(
@@ -169,9 +182,10 @@ def inspect_file(path: str, collection: str | None = None) -> Inspection:
                     for name, cls in trees_of(file).items()
                 ),
                 collections=tuple(_collection_summary(*group) for group in groups.items()),
-                branches=tuple(_branch_summary(tree[name]) for name in names),
+                branches=tuple(b for b in branches if search is None or _matches(b, search)),
                 collection=chosen,
                 releases=_cmssw_releases(file),
+                search=search,
             )
 
 
@@ -217,10 +231,15 @@ def _pick_collection(wanted: str, groups: dict[str, list[str]], info: FileInfo) 
     )
 
 
-def _branch_summary(branch: Any) -> BranchSummary:
+def _branch_summary(branch: Any, collection: str) -> BranchSummary:
     # TTree branches have a title; RNTuple fields a description.
     title = getattr(branch, "title", None) or getattr(branch, "description", "") or ""
-    return BranchSummary(branch.name, branch.typename, title)
+    return BranchSummary(branch.name, branch.typename, title, collection)
+
+
+def _matches(branch: BranchSummary, word: str) -> bool:
+    word = word.casefold()
+    return word in branch.name.casefold() or word in branch.title.casefold()
 
 
 def _cmssw_releases(file: uproot.ReadOnlyDirectory) -> tuple[str, ...]:
@@ -248,6 +267,10 @@ _FLAVOUR_NAMES = {
 
 def render_inspection(inspection: Inspection, console: Console) -> None:
     """Print an :class:`Inspection`: the file, its trees, collections and branches.
+
+    The branches of more than one collection are shown with their collection; a search
+    shows the file and its hits alone. A documentation is wrapped to the console's width:
+    give a wide console where the lines are read by a program (``grep``).
 
     Example:
         >>> inspection = inspect_file(nano_dy, "Pileup")
@@ -279,12 +302,62 @@ def render_inspection(inspection: Inspection, console: Console) -> None:
         Pileup_sumLOOT     int32_t  number of late out of time pileup
     """
     console.print(_file_table(inspection))
-    console.print(_trees_table(inspection.trees))
-    if inspection.collection is None:
-        console.print(_collections_table(inspection))
     where = inspection.collection or inspection.info.treename
-    console.print(Text(f"Branches of {where}", style="italic"))
+    if inspection.search is not None:
+        count = len(inspection.branches)
+        heading = f"{count} branch{'es' * (count != 1)} of {where} matching '{inspection.search}'"
+        console.print(Text(heading, style="italic"))
+        if not count:
+            return
+    else:
+        console.print(_trees_table(inspection.trees))
+        if inspection.collection is None:
+            console.print(_collections_table(inspection))
+        console.print(Text(f"Branches of {where}", style="italic"))
     console.print(_branches_text(inspection, console.width), soft_wrap=True)
+
+
+def inspection_json(inspection: Inspection) -> dict[str, Any]:
+    """An :class:`Inspection` as JSON-able data: what ``opencoffea inspect --json`` prints.
+
+    Example:
+        >>> data = inspection_json(inspect_file(nano_dy, search="nTrueInt"))
+        >>> data["tree"], data["entries"], data["flavour"], data["version"], data["search"]
+        ('Events', 40, 'nanoaod', 'v6', 'nTrueInt')
+        >>> data["branches"][0]["collection"], data["branches"][0]["type"]
+        ('Pileup', 'float')
+    """
+    info = inspection.info
+    return {
+        "file": info.path,
+        "tree": info.treename,
+        "entries": info.num_entries,
+        "flavour": info.flavour,
+        "version": info.version,
+        "kind": "data" if info.is_data else "simulation",
+        "uuid": info.uuid,
+        "releases": list(inspection.releases),
+        "trees": [
+            {"name": tree.name, "class": tree.classname, "entries": tree.entries}
+            for tree in inspection.trees
+        ],
+        "collections": [
+            {"name": c.name, "counter": c.counter, "branches": c.branches}
+            for c in inspection.collections
+        ],
+        "collection": inspection.collection,
+        "search": inspection.search,
+        "branches": [
+            {
+                "name": branch.name,
+                "type": branch.typename,
+                "title": branch.title,
+                "documented": branch.documented,
+                "collection": branch.collection,
+            }
+            for branch in inspection.branches
+        ],
+    }
 
 
 def _file_table(inspection: Inspection) -> Table:
@@ -336,13 +409,19 @@ def _branches_text(inspection: Inspection, width: int) -> Text:
     file takes longer than reading the file: here the columns are laid out once, by hand.
     """
     branches = inspection.branches
-    name_width = max([len("branch"), *(len(branch.name) for branch in branches)])
-    type_width = max([len("type"), *(len(branch.typename) for branch in branches)])
-    indent = " " * (name_width + type_width + 4)
-    text = Text(f"{'branch':{name_width}}  {'type':{type_width}}  documentation\n", style="bold")
-    text.append(f"{'─' * name_width}  {'─' * type_width}  {'─' * 13}")
+    # Branches of one collection need no collection column; those of several do.
+    columns = ["branch", "type"] if inspection.collection else ["collection", "branch", "type"]
+    widths = {
+        "collection": max([len("collection"), *(len(b.collection) for b in branches)]),
+        "branch": max([len("branch"), *(len(b.name) for b in branches)]),
+        "type": max([len("type"), *(len(b.typename) for b in branches)]),
+    }
+    indent = " " * sum(widths[column] + 2 for column in columns)
+    text = Text("".join(f"{c:{widths[c]}}  " for c in columns) + "documentation\n", style="bold")
+    text.append("".join(f"{'─' * widths[c]}  " for c in columns) + "─" * 13)
     for branch in branches:
-        text.append(f"\n{branch.name:{name_width}}  {branch.typename:{type_width}}  ")
+        cells = {"collection": branch.collection, "branch": branch.name, "type": branch.typename}
+        text.append("\n" + "".join(f"{cells[c]:{widths[c]}}  " for c in columns))
         if branch.documented:
             lines = textwrap.wrap(branch.title, max(20, width - len(indent)))
             text.append(f"\n{indent}".join(lines))

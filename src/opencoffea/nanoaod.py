@@ -52,8 +52,10 @@ v5      none of the above: "v5 or older"
 ======= ========================================================== ==============================
 
 On the real test files: ``nano_dy``/``nano_dimuon`` read v6, ``nano_tt_v15`` v15, and
-``pfnano`` v8 (it keeps the Fall17V1 electron MVA and has no LowPtElectron or boostedTau, and
-its MetaData tree names CMSSW_10_6_20 for the NANO step: NanoAODv8 content).
+``pfnano`` v8 (it keeps the Fall17V1 electron MVA and has no LowPtElectron or boostedTau, its
+MetaData tree names CMSSW_10_6_20 for the NANO step, and the NANO step's global tag in its
+ParameterSets tree is 106X_mc2017_realistic_v8, NanoAODv8's for UL2017: NanoAODv8 content,
+although the test data's README calls it "PFNano on v9").
 
 Example:
     >>> flavour_of("Events", frozenset({"run", "nMuon", "PV_npvsGood", "nPFCands"}))

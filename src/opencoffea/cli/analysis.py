@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import argparse
 import gc
+import json
 import shlex
 import signal
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from rich.console import Console
 from rich.table import Table
 
 from .terminal import EXIT_FAILED_CHUNKS, EXIT_INCOMPLETE, console, table_console
@@ -32,6 +32,9 @@ if TYPE_CHECKING:  # the library is imported by each command, when it runs
     from ..results import Result
 
 __all__ = ["add_commands"]
+
+# A console width no documentation reaches, for output that is not a terminal.
+_UNWRAPPED = 100_000
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -73,6 +76,10 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     inspect = sub.add_parser("inspect", help="trees, collections and branch documentation")
     inspect.add_argument("file", help="a NanoAOD file (path or URL)")
     inspect.add_argument("collection", nargs="?", help="show the branches of this collection")
+    inspect.add_argument(
+        "--search", metavar="WORD", help="branches whose name or documentation contains WORD"
+    )
+    inspect.add_argument("--json", action="store_true", help="print it all as JSON")
     inspect.set_defaults(handler=_inspect)
 
     generate = sub.add_parser("generate", help="write a synthetic NanoAOD sample")
@@ -258,7 +265,7 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _inspect(args: argparse.Namespace) -> int:
-    from ..inspection import inspect_file, render_inspection
+    from ..inspection import inspect_file, inspection_json, render_inspection
 
     # The command reads one file's metadata and ends: some 120,000 objects for a v15 tree,
     # all alive until then, which the cyclic garbage collector would walk again and again
@@ -267,7 +274,12 @@ def _inspect(args: argparse.Namespace) -> int:
     enabled = gc.isenabled()
     gc.disable()
     try:
-        render_inspection(inspect_file(args.file, args.collection), Console(highlight=False))
+        inspection = inspect_file(args.file, args.collection, args.search)
+        if args.json:
+            print(json.dumps(inspection_json(inspection), indent=2, ensure_ascii=False))
+        else:
+            # Piped, one line a branch, documentation whole: what grep and cut read.
+            render_inspection(inspection, table_console(_UNWRAPPED))
     finally:
         if enabled:
             gc.enable()
