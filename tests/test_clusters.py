@@ -195,10 +195,10 @@ def test_a_job_runs_a_worker_process_a_core_and_the_prologue_first(tmp_path):
 
 
 def test_the_workers_get_the_dask_settings_of_a_local_worker(tmp_path):
-    """The variable the script exports holds the malloc and profiler settings of executors."""
+    """The variable the script exports holds the malloc and profiler settings of daskworkers."""
     import dask.config
 
-    from opencoffea.execution.executors import _CLUSTER_CONFIG
+    from opencoffea.execution.daskworkers import _CLUSTER_CONFIG
 
     script = job_script(ClusterSpec(type="pbs", cores=1, memory="2GB", jobs=1))
     (line,) = [x for x in script.splitlines() if x.startswith("export DASK_INTERNAL_INHERIT")]

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 
+import awkward as ak
 import pytest
 
+from opencoffea import Processor, run
 from opencoffea.cli import main
 from opencoffea.config import load_config
 from opencoffea.eras import load_manifest
@@ -209,6 +212,39 @@ def test_check_command_reports_without_traceback(tmp_path, capsys):
     assert main(["check", str(path)]) == 1
     err = capsys.readouterr().err
     assert "did you mean 'dask'" in err and "Traceback" not in err
+
+
+WITHOUT_PROCESSOR = """\
+name: notebook
+luminosity: 1
+datasets:
+  DY: {generate: {process: dy_mumu, events: 500, seed: 3}, kind: mc, xsec: 1}
+histograms:
+  n: {axes: [{name: n, type: integer, start: 0, stop: 5}]}
+"""
+
+
+class Muons(Processor):
+    def analyze(self, events, out):
+        out.fill("n", n=ak.num(events.Muon))
+
+
+def test_a_file_without_processor_loads_and_runs_with_the_class_given(tmp_path, capsys):
+    path = write(tmp_path, WITHOUT_PROCESSOR)
+    assert load_config(path).processor is None  # loads: a notebook gives the class to run()
+    assert main(["check", str(path)]) == 0
+    assert "processor none (give one to opencoffea.run)" in capsys.readouterr().err
+    result = run(path, Muons, status=False, executor="iterative")
+    assert result.events_processed == 500
+    assert result.config.processor.endswith(":Muons")
+
+    needed = f"{path}: 'processor' is needed to run datasets with events"
+    with pytest.raises(ConfigError, match=re.escape(needed)):
+        run(path, status=False)
+    assert main(["run", str(path), "--quiet", "--output", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert "'processor' is needed" in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()  # refused before anything is written
 
 
 def test_check_command_names_a_missing_processor_file(tmp_path, capsys):

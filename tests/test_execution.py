@@ -8,9 +8,7 @@ distributed's nannies write into) and the garbage collector.
 
 from __future__ import annotations
 
-import contextlib
 import gc
-import io
 import json
 import os
 import subprocess
@@ -26,6 +24,7 @@ from opencoffea.datasets.fileset import InputFile
 from opencoffea.events import describe, events_from, open_file
 from opencoffea.execution.chunking import edges, split
 from opencoffea.execution.executors import executors
+from opencoffea.execution.loop import Loop
 from opencoffea.execution.prepass import prepass
 
 from .helpers import assert_same_histograms, config_of
@@ -41,9 +40,9 @@ def clustered(tmp_path_factory) -> Path:
 
 def scan(path: Path, checksum: str | None = None):
     """The pre-pass of one file, on the iterative executor."""
-    quiet = contextlib.redirect_stdout(io.StringIO())  # coffea's progress bar
-    with quiet, executors(Execution(executor="iterative"), status=False) as make:
-        (scanned,) = prepass([InputFile("DY", str(path), checksum=checksum)], make("", ""))
+    with executors(Execution(executor="iterative")) as backend:
+        loop = Loop(backend, "Reading file metadata", "file", status=False)
+        (scanned,) = prepass([InputFile("DY", str(path), checksum=checksum)], loop)
     return scanned
 
 
@@ -137,12 +136,13 @@ import dask
 from opencoffea import load_config, run
 from opencoffea.config import Execution
 from opencoffea.execution.executors import executors
+from opencoffea.execution.loop import Loop
 
 before = dict(os.environ)
 result = run(load_config(sys.argv[1]), executor="dask", workers=1, status=False)
 after_run = dict(os.environ)
-with executors(Execution(executor="dask", workers=1), status=False) as make:
-    client = make("workers' environment", "worker").client
+with executors(Execution(executor="dask", workers=1)) as backend:
+    client = backend.client
     workers = client.run(lambda: os.environ.get("MALLOC_TRIM_THRESHOLD_"))
     profiling = client.run(lambda: dask.config.get("distributed.worker.profile.enabled"))
 print(json.dumps({

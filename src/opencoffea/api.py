@@ -121,5 +121,6 @@ def save(result: Result, directory: str | os.PathLike[str] | None = None) -> lis
     directory = Path(directory) if directory is not None else result.config.output_dir()
     with RunLock(directory):
         write_result(result, directory)
-        written = plot_result(result)
+        # every chunk failed (a run with --keep-going): the result says so; nothing to draw
+        written = plot_result(result) if result.events_processed else []
     return [path for path in written if path.suffix == ".png"]

@@ -25,13 +25,16 @@ from typing import ClassVar
 __all__ = [
     "AnalysisError",
     "CheckpointError",
+    "ClusterError",
     "ConfigError",
     "CorrectionError",
     "InferenceError",
     "InputFileError",
+    "Interrupted",
     "OpenCoffeaError",
     "PlotError",
     "PortalError",
+    "ProcessorError",
     "ProcessorLoadError",
     "ResultError",
 ]
@@ -183,4 +186,37 @@ class InferenceError(OpenCoffeaError):
     Example:
         >>> InferenceError("the configuration has no 'inference:' section").stops_run
         True
+    """
+
+
+class ProcessorError(OpenCoffeaError):
+    """The processor's own code failed the same way in the first chunks of a run: a bug,
+    which every other chunk would repeat, so the run stops there.
+
+    The message names the file and line in the user's code, with a short traceback.
+
+    Example:
+        >>> ProcessorError("analyses/a.py, line 12, in analyze: ZeroDivisionError").stops_run
+        True
+    """
+
+
+class ClusterError(OpenCoffeaError):
+    """The dask cluster cannot run the work: no worker came in time, or the scheduler is gone.
+
+    Example:
+        >>> ClusterError("no dask workers at tcp://127.0.0.1:8786 for 60 s").stops_run
+        True
+    """
+
+
+class Interrupted(OpenCoffeaError):
+    """The run was interrupted (Ctrl-C): the workers are stopped, no result is written (the
+    chunks finished by then are in the checkpoint, to resume from).
+
+    The command line exits with status 130 (128 + SIGINT), as a shell does.
+
+    Example:
+        >>> print(Interrupted("interrupted: 3 of 10 chunks done"))
+        interrupted: 3 of 10 chunks done
     """

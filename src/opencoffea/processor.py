@@ -40,7 +40,7 @@ from coffea.processor import ProcessorABC
 
 from .config import AnalysisConfig
 from .datasets.lumis import LumiSections
-from .errors import ProcessorLoadError
+from .errors import ConfigError, ProcessorLoadError
 from .events import NanoEvents
 from .histograms import book
 from .output import FileTally, Output
@@ -235,11 +235,23 @@ def load_processor(
         ...         pass
         >>> load_processor(config, Nothing) is Nothing
         True
+        >>> load_processor(config.model_copy(update={"processor": None}))
+        ... # doctest: +ELLIPSIS +NORMALIZE_WHITESPACE
+        Traceback (most recent call last):
+        ...
+        opencoffea.errors.ConfigError: .../configs/dimuon_demo.yaml: 'processor' is needed to run
+        datasets with events: name the class in the file (processor: file.py:Class) or give it to
+        opencoffea.run(config, MyProcessor)
     """
     if processor is None:
-        where = f"{config.source or '<config>'}, processor"
-        if config.processor is None:
-            raise ProcessorLoadError(f"{where}: none is named (processor: file.py:Class)")
+        source = config.source or "<config>"
+        where = f"{source}, processor"
+        if config.processor is None:  # a file may leave it to run(config, processor)
+            raise ConfigError(
+                f"{source}: 'processor' is needed to run datasets with events: name the "
+                "class in the file (processor: file.py:Class) or give it to "
+                "opencoffea.run(config, MyProcessor)"
+            )
         cls, origin = _class_named(config.processor, config.resolve, where)
     elif isinstance(processor, str):
         where = f"processor {processor!r}"

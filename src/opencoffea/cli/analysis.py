@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import shlex
+import signal
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -56,6 +57,11 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         "--resume",
         action="store_true",
         help="take the chunks an interrupted run of the same analysis finished; process the rest",
+    )
+    run.add_argument(
+        "--keep-going",
+        action="store_true",
+        help="run every chunk even when the first ones fail the same way in the processor",
     )
     run.set_defaults(handler=_run)
 
@@ -113,7 +119,7 @@ def _run(args: argparse.Namespace) -> int:
 
 def _run_locked(args: argparse.Namespace, config: AnalysisConfig) -> int:
     from ..api import save
-    from ..errors import CheckpointError
+    from ..errors import CheckpointError, Interrupted
     from ..execution import run
     from ..execution.checkpoint import checkpoint_dir, discard, kept
 
@@ -134,17 +140,23 @@ def _run_locked(args: argparse.Namespace, config: AnalysisConfig) -> int:
             refresh=args.refresh,
             checkpoint=checkpoint,
             resume=args.resume,
+            keep_going=args.keep_going,
         )
     except CheckpointError:
         raise
-    except BaseException:  # Ctrl-C, a lost scheduler, any error: what finished is kept
+    except BaseException as err:  # Ctrl-C, a lost scheduler, any error: what finished is kept
         finished = kept(checkpoint)
-        if finished:
-            console.print(
-                f"{finished} finished chunk(s) kept in {checkpoint}; with the same "
-                f"configuration and processor, [bold]{again} --resume[/] processes only the others",
-                soft_wrap=True,
-            )
+        hint = (
+            f"{finished} finished chunk(s) kept in {checkpoint}; with the same configuration "
+            f"and processor, [bold]{again} --resume[/] processes only the others"
+            if finished
+            else ""
+        )
+        if isinstance(err, Interrupted):  # one line, no traceback, the shell's exit status
+            console.print(f"[yellow]{err}[/]" + (f"; {hint}" if hint else ""), soft_wrap=True)
+            return 128 + signal.SIGINT
+        if hint:
+            console.print(hint, soft_wrap=True)
         raise
     figures = save(result, directory)  # the result, then its plots (or quick looks)
     if result.complete:
@@ -225,9 +237,12 @@ def _check(args: argparse.Namespace) -> int:
     from ..processor import load_processor
 
     config = load_config(args.config)
-    processor = (
-        load_processor(config).__name__ if config.processor else "none (pre-made histograms)"
-    )
+    if config.processor:
+        processor = load_processor(config).__name__
+    elif config.event_datasets():
+        processor = "none (give one to opencoffea.run)"
+    else:
+        processor = "none (pre-made histograms)"
     files = {
         name: len(resolve_files(config, name))
         for name, spec in config.datasets.items()

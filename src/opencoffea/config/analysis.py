@@ -49,6 +49,19 @@ class Execution(ConfigModel):
     max_chunks: int | None = Field(
         default=None, gt=0, description="Process this many chunks only (a first look)."
     )
+    retries: int = Field(
+        default=3,
+        ge=0,
+        description="How often a chunk is tried again: after a read error that passes (HTTP "
+        "5xx, a dropped connection, a timeout; with back-off) and after its worker process "
+        "died. Then it is recorded as failed.",
+    )
+    worker_timeout: float = Field(
+        default=60,
+        gt=0,
+        description="Seconds to wait while the dask scheduler has no workers (none yet, all "
+        "gone, or batch jobs still in their queue) before the run stops with an error.",
+    )
     cluster: ClusterSpec | None = Field(
         default=None,
         description="dask workers as batch jobs (dask-jobqueue): the dask executor starts "
@@ -88,7 +101,8 @@ class AnalysisConfig(ConfigModel):
         default=None,
         pattern=r"^[^:]+:[A-Za-z_][A-Za-z0-9_]*$",
         description="The Processor subclass, ``file.py:Class`` (relative to this file) or "
-        "``module:Class``; needed where a dataset has events.",
+        "``module:Class``; needed to run datasets with events, unless the class is given to "
+        "``opencoffea.run(config, processor)``.",
     )
     luminosity: float | None = Field(
         default=None,

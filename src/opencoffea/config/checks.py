@@ -3,6 +3,9 @@
 A plot names a histogram that is not booked, a systematic needs a correction not given,
 a scale factor names a working point its era does not have: each is a ``(key path,
 message)`` pair, which the loader turns into a line of the error (file, line, key).
+A file without ``processor:`` is not one of them: a notebook gives its class to
+``opencoffea.run``, and only a run without one asks for it
+(:func:`~opencoffea.processor.load_processor`).
 
 The era's keys come from the payload manifest (:mod:`opencoffea.eras`), and the jet keys
 of a file are checked as they will be used: merged with the era's
@@ -14,7 +17,6 @@ Example:
     ...                         systematics=["jes"])
     >>> for path, message in cross_check(config):
     ...     print(path, message)
-    () 'processor' is needed: datasets with events are analysed by it
     ('systematics', 0) 'jes' needs corrections.jets
 """
 
@@ -49,8 +51,6 @@ Problem = tuple[tuple, str]
 def cross_check(config: AnalysisConfig) -> list[Problem]:
     """Mistakes between parts of the file, as (key path, message) pairs."""
     problems: list[Problem] = []
-    if config.processor is None and config.event_datasets():
-        problems.append(((), "'processor' is needed: datasets with events are analysed by it"))
     if any(
         d.kind == "mc" and not (d.luminosity or config.luminosity) for d in config.datasets.values()
     ):

@@ -1,9 +1,10 @@
-"""Fileset → pre-pass → chunks → executor → merged output → :class:`~opencoffea.results.Result`.
+"""Fileset → pre-pass → chunks → the loop → merged output → :class:`~opencoffea.results.Result`.
 
-The work is done by coffea's executors (``IterativeExecutor``, ``FuturesExecutor``,
-``DaskExecutor``: their ``executor(items, function, accumulator)`` interface, their
-progress bars and their tree reduction). The chunk function is ours rather than coffea
-``Runner``'s, for three reasons that are invariants of this project:
+The chunks run on a loop of our own (:mod:`.loop`) over one of three backends (this
+process, a pool of processes, dask workers: :mod:`.executors`): it collects each chunk's
+output in the driver as it completes, and survives dead workers, transient read errors
+and Ctrl-C. The chunk function is ours rather than coffea ``Runner``'s, for three reasons
+that are invariants of this project:
 
 - each file is opened with the schema of its own flavour (``Runner`` has one per run);
 - a chunk that fails becomes a failure *record* (file, entries, error) in the output,
@@ -12,10 +13,11 @@ progress bars and their tree reduction). The chunk function is ours rather than 
 - the pre-pass that learns the entries of each file also reads its normalisation sums,
   NanoAOD flavour and clusters (where chunks should end), in the same single opening.
 
-One module a step: :mod:`.executors` (coffea's, configured), :mod:`.prepass`,
-:mod:`.chunking`, :mod:`.checkpoint` (finished chunks kept, for resuming),
-:mod:`.processing` (the chunk function, accounting) and :mod:`.premade` (pre-made
-histograms into the output); :func:`run` here calls them in order.
+One module a step: :mod:`.executors` (the backends, started and stopped), :mod:`.loop`
+(the driver's loop), :mod:`.prepass`, :mod:`.chunking`, :mod:`.checkpoint` (finished
+chunks kept, for resuming), :mod:`.processing` (the chunk function, accounting) and
+:mod:`.premade` (pre-made histograms into the output); :func:`run` here calls them in
+order.
 
 Example:
     >>> from opencoffea import load_config
@@ -27,8 +29,6 @@ Example:
 
 from __future__ import annotations
 
-import contextlib
-import io
 import time
 from pathlib import Path
 from typing import Any
@@ -37,14 +37,16 @@ from ..chunks import ChunkRange
 from ..config import AnalysisConfig, Execution
 from ..datasets.premade import PremadeInput, read_premade
 from ..datasets.sources import Sources
-from ..errors import OpenCoffeaError
+from ..errors import Interrupted, OpenCoffeaError
 from ..histograms import book
 from ..output import Output
 from ..processor import Processor, load_processor
 from ..results import ExecutionRecord, FileRecord, Result
+from ..results.records import RetriedChunk
 from .checkpoint import Checkpoint, RunKey
 from .chunking import Chunk, split
 from .executors import executors
+from .loop import Loop
 from .openfiles import OPEN_FILES
 from .premade import premade_output
 from .prepass import prepass
@@ -67,17 +69,21 @@ def run(
     checkpoint: str | Path | None = None,
     resume: bool = False,
     processor_class: type[Processor] | None = None,
+    keep_going: bool = False,
 ) -> Result:
     """Run the analysis of ``config``; keyword arguments override its ``execution:`` block.
 
     ``server`` is the CERN Open Data portal for ``record:`` datasets (else the YAML's
     ``portal:``, else ``OPENCOFFEA_PORTAL``, else opendata.cern.ch); ``refresh`` asks it
     again for records already in the cache. ``status`` shows progress bars.
+    ``keep_going`` runs every chunk even when the first ones fail the same way in the
+    processor's code (else a :class:`~opencoffea.errors.ProcessorError` stops the run).
+    Ctrl-C stops the run with :class:`~opencoffea.errors.Interrupted`.
 
     With ``checkpoint`` (a directory, :func:`~.checkpoint.checkpoint_dir` of the result's),
-    each finished chunk is kept there; with ``resume`` too, the chunks kept by an earlier
-    run of the same analysis are taken from there and only the others are processed.
-    Remove it with :func:`~.checkpoint.discard` once the result is written.
+    each finished chunk is kept there as it completes; with ``resume`` too, the chunks kept
+    by an earlier run of the same analysis are taken from there and only the others are
+    processed. Remove it with :func:`~.checkpoint.discard` once the result is written.
 
     ``processor_class`` is the processor to run instead of the one ``processor:`` names
     (:func:`~opencoffea.processor.load_processor` of a class or a ``file.py:Class``).
@@ -98,6 +104,7 @@ def run(
     unread: list[ChunkRange] = []
     output = Output(histograms=book(config.histograms))
     corrections: list[dict[str, Any]] = []
+    retried: tuple[RetriedChunk, ...] = ()
     sources = Sources(config, server, refresh, status=status)
     elapsed = 0.0  # reading and processing; starting and stopping workers is set-up
     resumed = 0
@@ -113,23 +120,38 @@ def run(
             store = Checkpoint.open(checkpoint, key, settings.chunksize, resume=resume)
             settings = settings.model_copy(update={"chunksize": store.chunksize})
         files = [f for name in with_events for f in sources.files(name)]
-        # coffea's executors draw progress bars whatever their ``status``; quiet means quiet.
-        quiet = contextlib.nullcontext() if status else contextlib.redirect_stdout(io.StringIO())
+        events: Loop | None = None
         try:
-            with quiet, executors(settings, status) as make:
+            with executors(settings) as backend:
+
+                def loop(description: str, unit: str) -> Loop:
+                    return Loop(
+                        backend,
+                        description,
+                        unit,
+                        status=status,
+                        retries=settings.retries,
+                        worker_timeout=settings.worker_timeout,
+                    )
+
                 started = time.perf_counter()
-                scans = prepass(files, make("Reading file metadata", "file"))
+                scans = prepass(files, loop("Reading file metadata", "file"))
                 sources.check_kinds(
                     (s.record.dataset, s.record.info.path, s.record.info.is_data) for s in scans
                 )
                 chunks, unread = split(scans, settings.chunksize, settings.max_chunks)
                 remaining, output = store.completed(chunks) if store else (chunks, Output())
                 resumed = len(chunks) - len(remaining)
+                events = loop("Processing", "chunk")
                 done = store.save if store else None
-                output += process(remaining, processor, make("Processing", "chunk"), done)
+                output += process(remaining, processor, events, done=done, keep_going=keep_going)
                 elapsed = time.perf_counter() - started
+        except KeyboardInterrupt:
+            counts = f": {resumed + events.done} of {len(chunks)} chunks done" if events else ""
+            raise Interrupted(f"interrupted{counts}") from None
         finally:
             OPEN_FILES.close_all()  # those this process kept open (the iterative executor's)
+        retried = _retried(events.retried if events else [])
         records = [scan.record for scan in scans]
         output = processor.postprocess(output)
         check_accounting(output, chunks)
@@ -150,10 +172,28 @@ def run(
         files=records,
         unread=unread,
         premade=premade,
-        execution=ExecutionRecord(settings, len(chunks), round(elapsed, 3), resumed),
+        execution=ExecutionRecord(settings, len(chunks), round(elapsed, 3), resumed, retried),
         sources=sources.described,
         warnings=sources.warnings + (store.notes if store else []) + notes(output),
         corrections=corrections,
+    )
+
+
+def _retried(notes: list[tuple[Chunk, str]]) -> tuple[RetriedChunk, ...]:
+    """One record a chunk that ran again: how many times, and why (each reason once)."""
+    reasons: dict[Chunk, list[str]] = {}
+    for chunk, reason in notes:
+        reasons.setdefault(chunk, []).append(reason)
+    return tuple(
+        RetriedChunk(
+            chunk.dataset,
+            chunk.info.path,
+            chunk.entry_start,
+            chunk.entry_stop,
+            len(why),
+            "; ".join(dict.fromkeys(why)),
+        )
+        for chunk, why in reasons.items()
     )
 
 

@@ -1,7 +1,7 @@
 """dask clusters: of batch jobs (dask-jobqueue, from ``execution.cluster``), or on this machine.
 
 A batch job runs dask's worker command, which knows nothing of this framework; so its
-script is given what a local worker of :mod:`.executors` has: the same dask
+script is given what a local worker of :mod:`.daskworkers` has: the same dask
 configuration (the malloc and profiler settings of ``_CLUSTER_CONFIG``), through the
 variable by which dask hands configuration to processes it starts elsewhere
 (``DASK_INTERNAL_INHERIT_CONFIG``, as distributed's SSH cluster does), and the
@@ -40,7 +40,8 @@ from typing import Any
 
 from ..config import ClusterSpec
 from ..errors import OpenCoffeaError
-from .executors import _CLUSTER_CONFIG, _environment_kept, _warm
+from .backends import warm
+from .daskworkers import _CLUSTER_CONFIG, _environment_kept
 
 __all__ = ["cluster_client", "dask_setup", "job_script", "local_cluster"]
 
@@ -114,7 +115,7 @@ def dask_setup(worker: Any) -> None:
         >>> dask_setup.__module__
         'opencoffea.execution.clusters'
     """
-    _warm()
+    warm()
 
 
 @contextlib.contextmanager

@@ -7,55 +7,137 @@ values, never as exceptions, so no executor prints a traceback for a user's bad 
 error that would repeat in every chunk (a misuse of ``out``) travels back as itself and is
 raised in the main process.
 
+The chunks run on :class:`~.loop.Loop` (which survives dead workers) and are added up in
+the driver as each completes. A read error that passes is retried inside the chunk, with
+back-off (:mod:`.failures`); the first chunks failing the same way in the user's code,
+before any has succeeded, stop the run (:class:`~opencoffea.errors.ProcessorError`), unless
+``keep_going``.
+
 Example:
-    >>> output = process(chunks, processor, make("Processing", "chunk"))  # doctest: +SKIP
-    >>> check_accounting(output, chunks)                                   # doctest: +SKIP
+    >>> output = process(chunks, processor, Loop(backend, "Processing", "chunk"))  # doctest: +SKIP
+    >>> check_accounting(output, chunks)                                           # doctest: +SKIP
 """
 
 from __future__ import annotations
 
 import hashlib
-import traceback
+import linecache
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import cloudpickle
 
 from ..chunks import FailedChunk
-from ..errors import OpenCoffeaError
+from ..errors import OpenCoffeaError, ProcessorError
 from ..events import events_from
 from ..output import Output
 from ..processor import Processor
 from .chunking import Chunk
-from .executors import call
+from .failures import Where, backoff, describe, short_traceback, transient, where
+from .loop import Crashed, Loop, Raised
 from .openfiles import OPEN_FILES
 
-__all__ = ["check_accounting", "notes", "process"]
+__all__ = ["EARLY_STOP", "ChunkResult", "check_accounting", "notes", "process"]
+
+EARLY_STOP = 3
+"""The first chunks of a run that, all failing at the same place, stop it (see module)."""
 
 
 def process(
     chunks: list[Chunk],
     processor: Processor,
-    executor: Any,
+    loop: Loop,
+    *,
     done: Callable[[Chunk, Output], None] | None = None,
+    keep_going: bool = False,
 ) -> Output:
     """The merged output of every chunk; a run-stopping error is raised here, as itself.
 
-    ``done(chunk, output)`` is called for each chunk as it finishes (to keep it in a
-    checkpoint), where the chunk ran: coffea's executors hand back only the merged total.
+    ``done(chunk, output)`` is called in the driver for each chunk as it completes, failed
+    ones too (their output holds the failure record). The read errors each chunk retried
+    are noted in ``loop.retried``.
     """
-    payload = cloudpickle.dumps(processor)
-    function: Callable[[Chunk], Output] = _ChunkFunction(payload)
-    if done is not None:
-        function = _ThenDone(function, done)
-    output = call(executor, chunks, function, processor.new_output())
-    fatal = [f for f in output.failures if f.fatal is not None]
-    if fatal:  # the error itself travelled back: raise it here, naming where it happened
-        error = fatal[0].fatal
-        error.args = (f"{error}\n  (in {fatal[0].file})",)
-        raise error
-    return output
+    function = _ChunkFunction(cloudpickle.dumps(processor), loop.retries)
+    total = processor.new_output()
+    first: list[Where | None] | None = []  # where the first chunks failed, while none succeeded
+    for chunk, result in loop.results(chunks, function):
+        output, failed_at = _output_of(chunk, result, processor)
+        for reason in result.retried if isinstance(result, ChunkResult) else ():
+            loop.note_retry(chunk, reason)
+        for failure in output.failures:
+            if failure.fatal is not None:  # the error itself travelled back: raise it here
+                failure.fatal.args = (f"{failure.fatal}\n  (in {failure.file})",)
+                raise failure.fatal
+        if first is not None:
+            first = [*first, failed_at] if output.failures else None
+        if first is not None and len(first) == EARLY_STOP:
+            place = _same_bug(first)
+            if place is not None and not keep_going and loop.done < len(chunks):
+                raise ProcessorError(_stopped_early(place, output.failures[0]))
+            first = None
+        total = total + output
+        if done is not None:
+            done(chunk, output)
+    return total
+
+
+def _output_of(
+    chunk: Chunk, result: ChunkResult | Crashed | Raised, processor: Processor
+) -> tuple[Output, Where | None]:
+    """The output of a chunk, whatever came back, and where it failed if it did."""
+    if isinstance(result, ChunkResult):
+        return result.output, result.where
+    output = processor.new_output()
+    if isinstance(result, Crashed):
+        error, trace, failed_at = (
+            f"the worker process died each time it ran this chunk ({result.runs}× alone; "
+            f"{result.reason})",
+            "",
+            None,
+        )
+    else:
+        err = result.error
+        error, trace, failed_at = f"{type(err).__name__}: {err}", short_traceback(err), where(err)
+    output.failures.append(FailedChunk(**vars(chunk.range), error=error, traceback=trace))
+    return output, failed_at
+
+
+def _same_bug(first: list[Where | None]) -> Where | None:
+    """Where the first chunks all failed, if at one place in code (not in reading a file)."""
+    place = first[0]
+    if place is None or place.error == "InputFileError" or first.count(place) < len(first):
+        return None
+    return place
+
+
+def _stopped_early(place: Where, failure: FailedChunk) -> str:
+    """What the run says when the first chunks failed the same way: where, and what to do.
+
+    The line of code is read here if the worker could not (a remote one, without the file).
+    """
+    line = linecache.getline(place.file, place.line).strip()
+    shown = f"\n    {line}" if line and line not in failure.traceback else ""
+    return (
+        f"the first {EARLY_STOP} chunks failed at the same place, and none succeeded: "
+        f"{place}{shown}\n{failure.traceback}\n"
+        "(the run stops there; --keep-going, or run(keep_going=True), runs every chunk anyway)"
+    )
+
+
+@dataclass(frozen=True)
+class ChunkResult:
+    """What a chunk gives back: its output, the read errors it retried on the way, and for
+    a chunk that failed, where it failed (:func:`~.failures.where`).
+
+    Example:
+        >>> ChunkResult(Output(), retried=("TimeoutError: read timed out",)).where is None
+        True
+    """
+
+    output: Output
+    retried: tuple[str, ...] = ()
+    where: Where | None = None
 
 
 class _ChunkFunction:
@@ -63,16 +145,28 @@ class _ChunkFunction:
 
     _cache: dict[str, Processor] = {}  # noqa: RUF012 - a per-process cache, on purpose
 
-    def __init__(self, payload: bytes) -> None:
+    def __init__(self, payload: bytes, retries: int) -> None:
         self.payload = payload
         self.key = hashlib.sha256(payload).hexdigest()
+        self.retries = retries
 
     def processor(self) -> Processor:
         if self.key not in self._cache:
             self._cache[self.key] = cloudpickle.loads(self.payload)
         return self._cache[self.key]
 
-    def __call__(self, chunk: Chunk) -> Output:
+    def __call__(self, chunk: Chunk) -> ChunkResult:
+        """The chunk's result; a read error that passes is tried again, after a pause."""
+        retried: list[str] = []
+        while True:
+            output, error = self.attempt(chunk)
+            if error is not None and transient(error) and len(retried) < self.retries:
+                retried.append(describe(error))
+                time.sleep(backoff(len(retried)))
+                continue
+            return ChunkResult(output, tuple(retried), None if error is None else where(error))
+
+    def attempt(self, chunk: Chunk) -> tuple[Output, Exception | None]:
         processor = self.processor()
         info = chunk.info
         try:
@@ -83,7 +177,7 @@ class _ChunkFunction:
                 entry_stop=chunk.entry_stop,
                 metadata={"dataset": chunk.dataset},  # file and entry range: events_from's
             )
-            return processor.process(events)
+            return processor.process(events), None
         except Exception as err:
             OPEN_FILES.discard(info.path)  # a retry, or the next chunk, opens it afresh
             output = processor.new_output()
@@ -96,24 +190,11 @@ class _ChunkFunction:
                     chunk.entry_start,
                     chunk.entry_stop,
                     error=f"{type(err).__name__}: {err}",
-                    traceback="".join(traceback.format_exception(err)[-3:]),
+                    traceback=short_traceback(err),
                     fatal=err.with_traceback(None) if stops else None,
                 )
             )
-            return output
-
-
-@dataclass(frozen=True)
-class _ThenDone:
-    """A chunk function, then ``done`` with the chunk and its output."""
-
-    function: Callable[[Chunk], Output]
-    done: Callable[[Chunk, Output], None]
-
-    def __call__(self, chunk: Chunk) -> Output:
-        output = self.function(chunk)
-        self.done(chunk, output)
-        return output
+            return output, err
 
 
 def notes(output: Output) -> list[str]:

@@ -18,11 +18,12 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
+from ..chunks import ChunkRange
 from ..config import Execution
 from ..datasets import RunSums
 from ..events import FileInfo
 
-__all__ = ["ExecutionRecord", "FileRecord", "InputRecord"]
+__all__ = ["ExecutionRecord", "FileRecord", "InputRecord", "RetriedChunk"]
 
 
 @dataclass(frozen=True)
@@ -82,15 +83,36 @@ class InputRecord(FileRecord):
 
 
 @dataclass(frozen=True)
+class RetriedChunk(ChunkRange):
+    """A chunk that ran more than once before it gave its output (or was recorded as
+    failed): how many times it was tried again, and why (``; ``-separated, once each).
+
+    Example:
+        >>> retried = RetriedChunk("DY", "dy.root", 0, 500, 1, "worker process died (SIGKILL)")
+        >>> RetriedChunk.from_json(retried.to_json()) == retried
+        True
+    """
+
+    retries: int
+    reason: str
+
+    def to_json(self) -> dict[str, Any]:
+        """The range's fields, then ``retries`` and ``reason``."""
+        return {**super().to_json(), "retries": self.retries, "reason": self.reason}
+
+
+@dataclass(frozen=True)
 class ExecutionRecord:
     """How a run ran: its execution settings, the chunks it made, the seconds it took to
-    read and process them (set-up, such as loading corrections, not counted), and how
-    many of the chunks were taken from the checkpoint of an interrupted run (``resumed``)."""
+    read and process them (set-up, such as loading corrections, not counted), how many of
+    the chunks were taken from the checkpoint of an interrupted run (``resumed``), and the
+    chunks it had to try again (``retried``)."""
 
     settings: Execution
     chunks: int
     seconds: float
     resumed: int = 0
+    retried: tuple[RetriedChunk, ...] = ()
 
     @property
     def executor(self) -> str:
@@ -98,14 +120,16 @@ class ExecutionRecord:
         return self.settings.executor
 
     def to_json(self) -> dict[str, Any]:
-        """The settings' fields, then ``chunks``, ``seconds`` and ``resumed`` (as the
-        manifest has it)."""
+        """The settings' fields, then ``chunks``, ``seconds``, ``resumed`` and ``retried``
+        (as the manifest has it)."""
         counts = {"chunks": self.chunks, "seconds": self.seconds, "resumed": self.resumed}
-        return {**self.settings.model_dump(), **counts}
+        retried = [chunk.to_json() for chunk in self.retried]
+        return {**self.settings.model_dump(), **counts, "retried": retried}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ExecutionRecord:
         """The record of the manifest's ``execution`` entry."""
-        counts = ("chunks", "seconds", "resumed")
-        settings = {k: v for k, v in data.items() if k not in counts}
-        return cls(Execution.model_validate(settings), *(data[k] for k in counts))
+        own = ("chunks", "seconds", "resumed", "retried")
+        settings = Execution.model_validate({k: v for k, v in data.items() if k not in own})
+        retried = tuple(RetriedChunk.from_json(r) for r in data["retried"])
+        return cls(settings, data["chunks"], data["seconds"], data["resumed"], retried)
