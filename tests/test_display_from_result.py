@@ -19,7 +19,6 @@ import awkward as ak
 import numpy as np
 import pytest
 import uproot
-import vector
 
 from opencoffea import generate, load_config, load_result, run, write_result
 from opencoffea.cli import main
@@ -35,6 +34,7 @@ from opencoffea.recorder import Recorder
 
 from .conftest import real_file
 from .helpers import config_of
+from .test_higgs4l import four_vector, mass
 from .test_systematics import HISTOGRAMS, JME
 
 TREE = "aod2nanoaod/Events"
@@ -42,75 +42,60 @@ FIELDS = ("pt", "eta", "phi", "mass", "charge")
 
 
 def marked_leptons(marks: list[Mark]) -> list[dict[str, dict[str, np.ndarray]]]:
-    """For each mark, its marked leptons' fields, read with uproot at its file and entry."""
-    out = []
-    by_file = collections.defaultdict(list)
-    for k, mark in enumerate(marks):
-        by_file[mark.file].append(k)
-    found: dict[int, dict] = {}
-    for path, positions in by_file.items():
+    """Per mark, its marked leptons' fields by collection, read with uproot at its file and
+    entry (whose run, lumi and event must be the mark's)."""
+    branches = [f"{c}_{f}" for c in ("Muon", "Electron") for f in FIELDS]
+    columns = {}
+    for path in {mark.file for mark in marks}:
         with uproot.open(path) as file:
-            tree = file[TREE]
-            branches = [f"{c}_{f}" for c in ("Muon", "Electron") for f in FIELDS]
-            arrays = tree.arrays([*branches, "run", "luminosityBlock", "event"], library="ak")
-        for k in positions:
-            mark = marks[k]
-            row = arrays[mark.entry]
-            assert (row.run, row.luminosityBlock, row.event) == (mark.run, mark.lumi, mark.event)
-            found[k] = {
-                name: {f: np.asarray(row[f"{name}_{f}"])[list(idx)] for f in FIELDS}
-                for name, idx in mark.objects.items()
-            }
-    out = [found[k] for k in range(len(marks))]
-    return out
-
-
-def momenta(leptons: dict[str, np.ndarray]) -> list[tuple[vector.MomentumObject4D, int]]:
-    return [
-        (
-            vector.obj(
-                pt=float(leptons["pt"][i]),
-                eta=float(leptons["eta"][i]),
-                phi=float(leptons["phi"][i]),
-                mass=float(leptons["mass"][i]),
-            ),
-            int(leptons["charge"][i]),
+            ids = ["run", "luminosityBlock", "event"]
+            columns[path] = file[TREE].arrays([*branches, *ids], library="np")
+    found = []
+    for mark in marks:
+        row = {name: values[mark.entry] for name, values in columns[mark.file].items()}
+        assert (row["run"], row["luminosityBlock"], row["event"]) == (
+            mark.run,
+            mark.lumi,
+            mark.event,
         )
-        for i in range(len(leptons["pt"]))
-    ]
+        found.append(
+            {
+                name: {f: row[f"{name}_{f}"][list(indices)] for f in FIELDS}
+                for name, indices in mark.objects.items()
+            }
+        )
+    return found
 
 
 def test_the_marked_leptons_are_the_z1_and_z2_leptons_of_each_candidate(higgs4l_demo):
     result = load_result(higgs4l_demo)
     marks = result.marked["4l"].events
     channels = collections.Counter((m.dataset, m.quantities["channel"]) for m in marks)
-    # every candidate selected (the cutflows' last cut) is marked: each chunk has fewer
-    # than LIMIT of a channel in the data
-    for dataset, channel in (("DoubleMuParked", "4mu"), ("DoubleMuParked", "2e2mu")):
+    # every candidate the data selected (its cutflows' last cut) is marked: no chunk of
+    # the data has LIMIT of a channel
+    data = {"DoubleMuParked": ("4mu", "2e2mu"), "DoubleElectron": ("4e",)}
+    for dataset, channel in ((d, c) for d, fed in data.items() for c in fed):
         selected = result.cutflows[f"{dataset}/{channel}"].as_list()[-1]["events"]
         assert channels[dataset, channel] == selected > 100
-    assert (
-        channels["DoubleElectron", "4e"]
-        == result.cutflows["DoubleElectron/4e"].as_list()[-1]["events"]
-    )
-    assert {c for _, c in channels} == {"4mu", "4e", "2e2mu"}
+    flavours = {"4mu": {"Muon": 4}, "4e": {"Electron": 4}, "2e2mu": {"Muon": 2, "Electron": 2}}
     for mark, leptons in zip(marks, marked_leptons(marks), strict=True):
         channel, q = mark.quantities["channel"], mark.quantities
-        flavours = {"4mu": {"Muon": 4}, "4e": {"Electron": 4}, "2e2mu": {"Muon": 2, "Electron": 2}}
         assert {name: len(i) for name, i in mark.objects.items()} == flavours[channel]
-        four = [p for name in mark.objects for p in momenta(leptons[name])]
-        total = four[0][0] + four[1][0] + four[2][0] + four[3][0]
-        assert total.mass == pytest.approx(q["m4l"], rel=1e-9)
+        # each lepton as (four-vector, charge), in the order marked
+        four = [
+            (four_vector(lep, i), int(lep["charge"][i]))
+            for lep in leptons.values()
+            for i in range(len(lep["pt"]))
+        ]
+        assert mass(*(p for p, _ in four)) == pytest.approx(q["m4l"], rel=1e-9)
         assert sum(charge for _, charge in four) == 0
         # two opposite-charge pairs of one flavour each, of masses mZ1 and mZ2: in 4μ and 4e
         # Z1's two leptons come first; in 2e2μ Z1 is the pair closer to the Z mass
+        pairs = [four[:2], four[2:]]
         if channel == "2e2mu":
-            pairs = [tuple(momenta(leptons[name])) for name in ("Muon", "Electron")]
-            pairs.sort(key=lambda pair: abs((pair[0][0] + pair[1][0]).mass - 91.2))
-        else:
-            pairs = [tuple(four[:2]), tuple(four[2:])]
+            pairs.sort(key=lambda pair: abs(mass(pair[0][0], pair[1][0]) - 91.2))
         assert all(qa != qb for (_, qa), (_, qb) in pairs)
-        assert [(a + b).mass for (a, _), (b, _) in pairs] == [
+        assert [mass(a, b) for (a, _), (b, _) in pairs] == [
             pytest.approx(q["mZ1"], rel=1e-9),
             pytest.approx(q["mZ2"], rel=1e-9),
         ]
