@@ -285,10 +285,10 @@ CODE = textwrap.dedent(
 )
 
 
-def test_only_the_nominal_pass_marks(tmp_path):
-    """The JES variations select other events: none of theirs is marked, nor marked twice."""
-    tt = {"generate": {"process": "ttbar", "events": 600, "seed": 9}, "kind": "mc", "xsec": 1.0}
-    config = config_of(
+def dijets(tmp_path, events: int):
+    """The analysis of CODE on generated tt̄, with corrected jets and their JES variations."""
+    tt = {"generate": {"process": "ttbar", "events": events, "seed": 9}, "kind": "mc", "xsec": 1.0}
+    return config_of(
         tmp_path,
         datasets={"TT": tt},
         histograms={"ht": HISTOGRAMS["ht"]},
@@ -297,7 +297,11 @@ def test_only_the_nominal_pass_marks(tmp_path):
         corrections={"payloads": str(real_file("corrections", "jsonpog-integration")), "jets": JME},
         systematics=["jes"],
     )
-    result = run(config, status=False)
+
+
+def test_only_the_nominal_pass_marks(tmp_path):
+    """The JES variations select other events: none of theirs is marked, nor marked twice."""
+    result = run(dijets(tmp_path, 600), status=False)
     assert {"jesTotalUp", "jesTotalDown"} <= set(result.raw["ht"].axes["systematic"])
     nominal = result.raw["ht"][{"dataset": "TT", "systematic": "nominal"}].sum(flow=True).value
     up = result.raw["ht"][{"dataset": "TT", "systematic": "jesTotalUp"}].sum(flow=True).value
@@ -317,3 +321,12 @@ def test_marks_add_up_as_accumulators():
     a = Marked(3, [Mark("ZZ", "b.root", 7, 1, 1, 7)])
     assert a + Marked() == a == Marked() + a
     assert (a + a).selected == 6 and len((a + a).events) == 2
+
+
+@pytest.mark.slow
+def test_the_same_marks_whatever_the_executor_and_chunk_size(tmp_path):
+    config = dijets(tmp_path, 3000)
+    one = run(config, status=False, chunksize=1000).marked
+    assert len(one["dijet"].events) > 1000  # from three chunks
+    assert run(config, status=False, chunksize=1000, executor="futures", workers=2).marked == one
+    assert run(config, status=False, chunksize=700).marked == one
