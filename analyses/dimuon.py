@@ -4,6 +4,11 @@ Events with exactly two muons of opposite charge; the invariant mass of the pair
 axes from 0.25 to 300 GeV, shows the η, ρ/ω and φ mesons, the J/ψ and ψ′, the ϒ states
 and the Z boson.
 
+The pair is added as numpy four-vectors (:func:`opencoffea.momenta`): after the
+cuts each event has exactly two muons, a regular ``(events, 2)`` array, and numpy adds
+them in less than half the time of coffea's candidate addition (``muons[:, 0] +
+muons[:, 1]``, which carries every muon field through awkward's broadcasting).
+
 Example:
     >>> from opencoffea import load_config, run
     >>> config = load_config("configs/dimuon_demo.yaml")  # processor: this file's class
@@ -17,7 +22,7 @@ Example:
 
 import awkward as ak
 
-from opencoffea import Processor, Recorder
+from opencoffea import Processor, Recorder, momenta
 from opencoffea.events import NanoEvents
 
 
@@ -41,7 +46,7 @@ class DimuonSpectrum(Processor):
         out.cut("two muons", ak.num(events.Muon) == 2)
         muons = out.select(events.Muon)
         out.cut("opposite charge", muons.charge[:, 0] != muons.charge[:, 1])
-        muons = out.select(muons)
+        muons = momenta(out.select(muons), 2)  # numpy four-vectors, (events, 2)
         dimuon = muons[:, 0] + muons[:, 1]
         out.fill("mass", mass=dimuon.mass)
         out.fill("pt", pt=dimuon.pt)

@@ -13,8 +13,8 @@ file's clusters end.
     python benchmarks/small_chunks.py
     python benchmarks/small_chunks.py --baseline-src ../main/src   # before/after beside
 
-With ``--baseline-src`` the framework of another checkout is measured too (its chunks end
-wherever the chunk size says). Overheads are given in wall time and in CPU time (best of
+With ``--baseline-src`` the framework of another checkout is measured too, with that
+checkout's ``analyses/dimuon.py``. Overheads are given in wall time and in CPU time (best of
 each): on a machine others share, CPU time is the steadier of the two.
 """
 
@@ -75,6 +75,10 @@ def main() -> None:
                     which = "handwritten" if side == "handwritten" else "framework"
                     runs[side].append(measure(which, sample, chunksize, src=src))
             assert len({r["filled"] for rs in runs.values() for r in rs}) == 1, runs
+            # the framework's analysis and the loop: the same histogram, bin for bin (a
+            # baseline's analysis may add four-vectors another way: equal totals suffice)
+            same = {r["bins"] for side in ("handwritten", "framework") for r in runs[side]}
+            assert len(same) == 1, runs
             wall = {side: min(r["seconds"] for r in rs) for side, rs in runs.items()}
             cpu = {side: min(r["cpu"] for r in rs) for side, rs in runs.items()}
             line = f"{layout:20s} {chunksize:>9,} {args.events / wall['handwritten']:>10,.0f} e/s"

@@ -20,7 +20,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("synthetic samples", ("samples",)),
     ("configuration", ("jetkeys", "eras", "config")),
     ("datasets", ("datasets",)),
-    ("events", ("nanoaod", "events", "inspection")),
+    ("events", ("nanoaod", "schemas", "events", "kinematics", "inspection")),
     ("corrections", ("corrections",)),
     ("chunk output", ("chunks", "histograms", "output", "outputfile", "marking", "recorder")),
     ("processor", ("processor",)),

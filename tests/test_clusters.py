@@ -30,7 +30,8 @@ from opencoffea.cli import main
 from opencoffea.config import ClusterSpec, Execution, load_config
 from opencoffea.config.cluster import OPTIONS
 from opencoffea.errors import ConfigError
-from opencoffea.execution.clusters import cluster_client, job_script, local_cluster
+from opencoffea.execution.clusters import cluster_client, job_script
+from opencoffea.execution.daskworkers import dask_workers
 
 from .helpers import assert_same_histograms, write_analysis
 
@@ -371,12 +372,12 @@ def test_the_local_cluster_logs_its_dashboard_and_warns_of_no_port_in_use(caplog
         caplog.at_level(logging.INFO, logger="opencoffea"),
     ):
         warnings.simplefilter("always")
-        with local_cluster(1) as client:
-            assert client.submit(sum, [1, 2]).result(timeout=60) == 3
+        with dask_workers(Execution(executor="dask", workers=1)) as workers:
+            assert workers.client.submit(sum, [1, 2]).result(timeout=60) == 3
             (link,) = [
                 r.getMessage().removeprefix("dask dashboard: ")
                 for r in caplog.records
-                if r.name == "opencoffea.execution.clusters"
+                if r.name == "opencoffea.execution.daskworkers"
             ]
             with urllib.request.urlopen(link, timeout=10) as page:  # served, on its own port
                 assert page.status == 200

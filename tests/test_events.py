@@ -26,6 +26,7 @@ from coffea.nanoevents import PFNanoAODSchema
 
 from opencoffea import events as events_module
 from opencoffea import nanoaod as nanoaod_module
+from opencoffea import schemas as schemas_module
 from opencoffea.errors import InputFileError
 from opencoffea.events import (
     FileInfo,
@@ -49,6 +50,17 @@ def write_events(path: Path, **columns: object) -> Path:
     """A small file with an ``Events`` tree of the given flat or jagged columns."""
     with uproot.recreate(path) as file:
         file["Events"] = columns
+    return path
+
+
+def write_tree(path: Path, **columns: object) -> Path:
+    """The same as a TTree, as CMSSW writes NanoAOD (uproot writes an RNTuple by default)."""
+    types = {
+        name: column.type.content if isinstance(column, ak.Array) else column.dtype
+        for name, column in columns.items()
+    }
+    with uproot.recreate(path) as file:
+        file.mktree("Events", types).extend(columns)
     return path
 
 
@@ -171,6 +183,41 @@ def test_events_of_an_entry_range_carry_their_metadata(nanoaod):
         assert (events.metadata["entrystart"], events.metadata["entrystop"]) == (10, 25)
         with pytest.raises(ValueError, match="not within the 40 entries"):
             events_from(file, info, entry_stop=41)
+
+
+def test_the_files_of_a_dataset_share_one_schema_and_others_get_their_own(tmp_path):
+    """The form is learnt once per kind of tree, not per file (each has a UUID of its own);
+    a file whose branches differ, if only by a type, gets a form of its own, and its events
+    are what it holds."""
+    pt = ak.Array([[30.0], [20.0, 10.0]])
+    kinematics = {"pt": pt, "eta": pt * 0, "phi": pt * 0, "mass": pt * 0, "charge": [[1], [-1, 1]]}
+    muons = ak.zip(kinematics)
+    dataset = [write_tree(tmp_path / f"{i}.root", **event_ids(2), Muon=muons) for i in range(3)]
+    other = {
+        "wider": write_tree(
+            tmp_path / "wider.root",
+            **event_ids(2),
+            Muon=ak.zip({**kinematics, "dxy": ak.Array([[0.1], [0.2, 0.3]])}),
+        ),
+        "retyped": write_tree(
+            tmp_path / "retyped.root",
+            **event_ids(2),
+            Muon=ak.zip({**kinematics, "pt": ak.values_astype(pt, np.float32)}),
+        ),
+    }
+    schemas_module._SCHEMAS.clear()
+    uuids = set()
+    for path in dataset:
+        with opened(path) as (file, info):
+            uuids.add(info.uuid)
+            assert events_from(file, info).Muon.pt.tolist() == [[30.0], [20.0, 10.0]]
+    assert len(uuids) == 3 and len(schemas_module._SCHEMAS) == 1
+    with opened(other["wider"]) as (file, info):
+        assert events_from(file, info).Muon.dxy.tolist() == [[0.1], [0.2, 0.3]]
+    with opened(other["retyped"]) as (file, info):
+        muons = events_from(file, info).Muon
+        assert muons.pt.layout.content.dtype == np.float32 and "dxy" not in muons.fields
+    assert len(schemas_module._SCHEMAS) == 3
 
 
 def test_an_empty_file_gives_no_events(nanoaod):
@@ -334,7 +381,7 @@ def test_http_errors_are_input_errors(http_dir):
 # ----------------------------------------------------------------------- layout
 
 
-@pytest.mark.parametrize("module", [events_module, nanoaod_module])
+@pytest.mark.parametrize("module", [events_module, nanoaod_module, schemas_module])
 def test_the_modules_of_every_chunk_draw_no_tables(module):
     """rich is for ``opencoffea inspect`` (:mod:`opencoffea.inspection`), not the hot path."""
     imported = set()

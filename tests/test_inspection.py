@@ -5,11 +5,13 @@ The tests read the real CMS files of the shared test data (they skip without it)
 
 from __future__ import annotations
 
+import gc
 import io
 
 import pytest
 from rich.console import Console
 
+from opencoffea.cli import main
 from opencoffea.errors import InputFileError
 from opencoffea.inspection import inspect_file, render_inspection
 
@@ -49,3 +51,10 @@ def test_inspect_says_when_a_file_has_no_documentation(nanoaod):
 def test_an_unknown_collection_suggests_the_nearest(nanoaod):
     with pytest.raises(InputFileError, match=r"has no collection 'Muons'.*did you mean 'Muon'\?"):
         inspect_file(str(nanoaod("nano_dy.root")), "Muons")
+
+
+def test_the_command_leaves_the_garbage_collector_as_it_found_it(nanoaod, capsys):
+    """``inspect`` reads with the collector off (it ends right after); a caller goes on with it."""
+    assert main(["inspect", str(nanoaod("nano_dy.root")), "Pileup"]) == 0
+    assert "Pileup_nTrueInt" in capsys.readouterr().out
+    assert gc.isenabled()

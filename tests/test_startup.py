@@ -105,3 +105,34 @@ def test_commands_load_only_what_they_use(arguments, nanoaod):
     path = str(nanoaod("nano_dy.root"))
     loaded = loaded_after(command(*(a.format(nano_dy=path) for a in arguments)))
     assert not {name for name in HEAVY if name in loaded} - {"numba"}  # coffea's own needs it
+
+
+def test_reading_a_yaml_file_does_not_import_the_generator():
+    """A ``generate:`` dataset is checked against the names of the processes alone; the
+    generator (vector, awkward: 0.3 to 0.4 s) is imported when a sample is written."""
+    loaded = loaded_after(
+        """
+        from opencoffea import load_config
+        assert load_config("configs/higgs4l_demo.yaml").datasets["ZZTo4L"].generate
+        """
+    )
+    assert "opencoffea.samples.processes" in loaded
+    assert not {"vector", "awkward", "opencoffea.samples.writing"} & loaded
+
+
+def test_reading_a_result_back_does_not_import_coffea():
+    """A result's records name their files by :class:`opencoffea.events.FileInfo`, which
+    comes with uproot alone: ``plot`` and ``yields`` never make events."""
+    loaded = loaded_after("from opencoffea.results import load_result")
+    assert "opencoffea.results.records" in loaded
+    assert not {name for name in loaded if name.split(".")[0] in ("coffea", "numba", "vector")}
+
+
+@pytest.mark.parametrize("collection", [(), ("Muon",)], ids=["file", "collection"])
+def test_inspect_reads_the_file_with_uproot_alone(nanoaod, collection):
+    """Listing a file's trees and branches takes uproot; coffea, whose NanoEvents take 0.2 to
+    0.4 s to import, is for making events, which ``inspect`` never does."""
+    loaded = loaded_after(command("inspect", str(nanoaod("nano_tt_v15.root")), *collection))
+    assert {"uproot", "opencoffea.inspection", "opencoffea.events"} <= loaded
+    assert not {name for name in loaded if name.split(".")[0] in ("coffea", "numba")}
+    assert "opencoffea.schemas" not in loaded

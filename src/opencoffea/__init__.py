@@ -3,6 +3,7 @@
 The public API, in one place:
 
 - :class:`Processor` — subclass it and write ``analyze(events, out)``;
+- :func:`momenta` — the first objects of each event as numpy four-vectors, to add them fast;
 - :func:`load_config` — read and validate an analysis YAML file;
 - :func:`run` — run an analysis (iterative, futures or dask), with the YAML's processor or
   a class of a notebook's, returning its :class:`Result` (and writing it, with ``output=``);
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
     from .api import run
     from .config import AnalysisConfig, load_config
     from .display import display
+    from .kinematics import momenta
     from .processor import Processor
     from .recorder import Recorder
     from .results import Result, load_result, write_result
@@ -62,6 +64,7 @@ __all__ = [
     "generate",
     "load_config",
     "load_result",
+    "momenta",
     "run",
     "write_result",
 ]
@@ -72,6 +75,7 @@ _LAZY = {
     "AnalysisConfig": "config",
     "load_config": "config",
     "display": "display",
+    "momenta": "kinematics",
     "run": "api",
     "Processor": "processor",
     "Recorder": "recorder",

@@ -5,7 +5,11 @@ learns the events tree, its size, the NanoAOD flavour and version and whether it
 and each chunk then gets its events from :func:`events_from` with the schema from
 :func:`schema_for`. Events are always ``mode="virtual"``: a branch is read when an analysis
 first touches it, and never otherwise (DESIGN invariant 5). How flavours and versions are
-told apart, and why the schemas are quiet, is :mod:`opencoffea.nanoaod`'s part.
+told apart is :mod:`opencoffea.nanoaod`'s part, and why the schemas are quiet
+:mod:`opencoffea.schemas`'.
+
+Opening and describing a file need uproot alone; coffea is imported by what makes events,
+when it first runs, so that ``opencoffea inspect`` starts without it.
 
 A file that cannot be used is an :class:`~opencoffea.errors.InputFileError` naming the file
 and what is wrong with it, never a traceback from deep inside uproot (DESIGN invariant 3).
@@ -22,22 +26,21 @@ Example:
 from __future__ import annotations
 
 import asyncio
-import copy
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import awkward as ak
 import fsspec
 import uproot
 import uproot.deserialization
-from coffea.nanoevents import BaseSchema, NanoEventsFactory
-from coffea.nanoevents.mapping import TrivialUprootOpener, UprootSourceMapping
-from coffea.nanoevents.util import tuple_to_key
 
 from .errors import InputFileError
-from .nanoaod import SCHEMAS, flavour_of, is_data, trees_of, version_of
+from .nanoaod import flavour_of, is_data, trees_of, version_of
+
+if TYPE_CHECKING:
+    from coffea.nanoevents import BaseSchema
 
 __all__ = [
     "FileInfo",
@@ -280,16 +283,18 @@ def _check_event_ids(branches: frozenset[str], treename: str, path: str) -> None
 
 
 def schema_for(info: FileInfo) -> type[BaseSchema]:
-    """The coffea schema class for a file's flavour (:data:`opencoffea.nanoaod.SCHEMAS`).
+    """The coffea schema class for a file's flavour (:data:`opencoffea.schemas.SCHEMAS`).
 
     Example:
         >>> import coffea.nanoevents
         >>> info = FileInfo("nano_dy.root", "Events", 40, "nanoaod", "v6", False, "a949…")
         >>> schema_for(info)
-        <class 'opencoffea.nanoaod._NanoAODSchema'>
+        <class 'opencoffea.schemas._NanoAODSchema'>
         >>> issubclass(schema_for(info), coffea.nanoevents.NanoAODSchema)
         True
     """
+    from .schemas import SCHEMAS
+
     try:
         return SCHEMAS[info.flavour]
     except KeyError:
@@ -325,6 +330,12 @@ def events_from(
         >>> sorted({record.branch for record in log})
         ['Muon_pt', 'nMuon']
     """
+    from coffea.nanoevents import NanoEventsFactory
+    from coffea.nanoevents.mapping import TrivialUprootOpener, UprootSourceMapping
+    from coffea.nanoevents.util import tuple_to_key
+
+    from .schemas import tree_schema
+
     stop = info.num_entries if entry_stop is None else entry_stop
     if not 0 <= entry_start <= stop <= info.num_entries:
         raise ValueError(
@@ -332,7 +343,7 @@ def events_from(
             f"entries of {info.path}"
         )
     # What NanoEventsFactory.from_root does in virtual mode, but with the schema of the
-    # tree taken from a per-process cache (see _schema): the rest is coffea's own.
+    # tree taken from a per-process cache (see tree_schema): the rest is coffea's own.
     tree = file[info.treename]
     uuid = str(tree.file.uuid)
     mapping = UprootSourceMapping(
@@ -357,40 +368,9 @@ def events_from(
         **(metadata or {}),
     }
     factory = NanoEventsFactory(
-        _schema(tree, schema_for(info), chunk_metadata),
+        tree_schema(tree, schema_for(info), chunk_metadata),
         mapping,
         tuple_to_key((uuid, tree.object_path, f"{entry_start}-{stop}")),
         mode="virtual",
     )
     return factory.events()
-
-
-# The schemas of the trees this process has read, by (file UUID, tree path, schema class).
-_SCHEMAS: dict[tuple[str, str, type[BaseSchema]], BaseSchema] = {}
-_SCHEMAS_KEPT = 64
-
-
-def _schema(tree: Any, schemaclass: type[BaseSchema], metadata: dict[str, Any]) -> BaseSchema:
-    """The schema of a tree's events (their form and behaviours), with a chunk's metadata.
-
-    coffea derives the base form from every branch of the tree (70 to 400 ms for a real
-    NanoAOD file of 1500 to 2600 branches) and the schema its collections from that (7 to
-    17 ms more), each time events are made, the same for every chunk of the file. So each
-    process builds it once per file; chunks differ only by the metadata in the form's
-    parameters, and each gets a shallow copy with its own (and what the schema adds there,
-    ``version``).
-    """
-    key = (str(tree.file.uuid), tree.object_path, schemaclass)
-    built = _SCHEMAS.get(key)
-    if built is None:
-        base_form = UprootSourceMapping._extract_base_form(tree)
-        base_form["typenames"] = tree.typenames()
-        built = schemaclass(base_form)
-        if len(_SCHEMAS) >= _SCHEMAS_KEPT:
-            _SCHEMAS.clear()
-        _SCHEMAS[key] = built
-    form = built.form
-    parameters = {**form["parameters"], "metadata": {**metadata, **form["parameters"]["metadata"]}}
-    schema = copy.copy(built)
-    schema._form = {**form, "parameters": parameters}
-    return schema

@@ -1,8 +1,11 @@
 """What ``opencoffea inspect FILE [COLLECTION]`` shows: a file's trees, format and branches.
 
 :func:`inspect_file` gathers the facts (plain dataclasses, easy to test or print another
-way) and :func:`render_inspection` draws them as rich tables. Kept apart from
+way) and :func:`render_inspection` draws them as tables. Kept apart from
 :mod:`opencoffea.events`, which every chunk imports, because only this command draws tables.
+It reads the file with uproot alone (coffea is never imported), and draws the list of
+branches, thousands of rows in a NanoAOD file, as plain lines rather than a rich table, which
+would take longer than reading the file.
 
 Example:
     >>> inspection = inspect_file(nano_dy, "Muon")
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import textwrap
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -74,6 +78,10 @@ class CollectionSummary:
     branches: int
 
 
+# What follows a branch's name in ROOT's leaf list: "[nMuon]/F" in "Muon_pt[nMuon]/F".
+_LEAF_LIST = re.compile(r"(\[\w+\])*/\w")
+
+
 @dataclass(frozen=True)
 class BranchSummary:
     """One branch with its type and its documentation (the ROOT branch title).
@@ -102,8 +110,10 @@ class BranchSummary:
             >>> inspect_file(path, "Muon").branches[1].documented
             False
         """
-        leaf_list = re.fullmatch(re.escape(self.name) + r"(\[\w+\])*/\w", self.title)
-        return bool(self.title) and leaf_list is None
+        leaf_list = self.title.startswith(self.name) and _LEAF_LIST.fullmatch(
+            self.title, len(self.name)
+        )
+        return bool(self.title) and not leaf_list
 
 
 @dataclass(frozen=True)
@@ -148,9 +158,10 @@ def inspect_file(path: str, collection: str | None = None) -> Inspection:
         info = describe(file, path)
         with read_errors_as_input_errors(path):
             tree = file[info.treename]
-            groups = _collections(tree.keys())
+            every = tree.keys()
+            groups = _collections(every)
             chosen = None if collection is None else _pick_collection(collection, groups, info)
-            names = groups[chosen] if chosen else list(tree.keys())
+            names = groups[chosen] if chosen else every
             return Inspection(
                 info=info,
                 trees=tuple(
@@ -236,7 +247,7 @@ _FLAVOUR_NAMES = {
 
 
 def render_inspection(inspection: Inspection, console: Console) -> None:
-    """Print an :class:`Inspection` as rich tables: the file, its trees, collections, branches.
+    """Print an :class:`Inspection`: the file, its trees, collections and branches.
 
     Example:
         >>> inspection = inspect_file(nano_dy, "Pileup")
@@ -255,25 +266,25 @@ def render_inspection(inspection: Inspection, console: Console) -> None:
         │ Runs   │ TTree │       1 │
         └────────┴───────┴─────────┘
         Branches of Pileup
-        ┏━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┓
-        ┃ branch            ┃ type    ┃ documentation                                            ┃
-        ┡━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┩
-        │ Pileup_nTrueInt   │ float   │ the true mean number of the poisson distribution for     │
-        │                   │         │ this event from which the number of interactions each    │
-        │                   │         │ bunch crossing has been sampled                          │
-        │ Pileup_pudensity  │ float   │ PU vertices / mm                                         │
-        │ Pileup_gpudensity │ float   │ Generator-level PU vertices / mm                         │
-        │ Pileup_nPU        │ int32_t │ the number of pileup interactions that have been added   │
-        │                   │         │ to the event in the current bunch crossing               │
-        │ Pileup_sumEOOT    │ int32_t │ number of early out of time pileup                       │
-        │ Pileup_sumLOOT    │ int32_t │ number of late out of time pileup                        │
-        └───────────────────┴─────────┴──────────────────────────────────────────────────────────┘
+        branch             type     documentation
+        ─────────────────  ───────  ─────────────
+        Pileup_nTrueInt    float    the true mean number of the poisson distribution for this
+                                    event from which the number of interactions each bunch
+                                    crossing has been sampled
+        Pileup_pudensity   float    PU vertices / mm
+        Pileup_gpudensity  float    Generator-level PU vertices / mm
+        Pileup_nPU         int32_t  the number of pileup interactions that have been added to the
+                                    event in the current bunch crossing
+        Pileup_sumEOOT     int32_t  number of early out of time pileup
+        Pileup_sumLOOT     int32_t  number of late out of time pileup
     """
     console.print(_file_table(inspection))
     console.print(_trees_table(inspection.trees))
     if inspection.collection is None:
         console.print(_collections_table(inspection))
-    console.print(_branches_table(inspection))
+    where = inspection.collection or inspection.info.treename
+    console.print(Text(f"Branches of {where}", style="italic"))
+    console.print(_branches_text(inspection, console.width), soft_wrap=True)
 
 
 def _file_table(inspection: Inspection) -> Table:
@@ -318,17 +329,23 @@ def _collections_table(inspection: Inspection) -> Table:
     return table
 
 
-def _branches_table(inspection: Inspection) -> Table:
-    where = inspection.collection or inspection.info.treename
-    table = Table(title=f"Branches of {where}", title_justify="left")
-    table.add_column("branch", no_wrap=True)
-    table.add_column("type", no_wrap=True)
-    table.add_column("documentation")
-    for branch in inspection.branches:
-        doc = (
-            Text(branch.title)
-            if branch.documented
-            else Text("no documentation in the file", style="dim")
-        )
-        table.add_row(Text(branch.name), Text(branch.typename), doc)
-    return table
+def _branches_text(inspection: Inspection, width: int) -> Text:
+    """The branches in aligned columns, each documentation wrapped to the console's width.
+
+    A rich Table measures and lays out every cell, which for the 2,656 branches of a v15
+    file takes longer than reading the file: here the columns are laid out once, by hand.
+    """
+    branches = inspection.branches
+    name_width = max([len("branch"), *(len(branch.name) for branch in branches)])
+    type_width = max([len("type"), *(len(branch.typename) for branch in branches)])
+    indent = " " * (name_width + type_width + 4)
+    text = Text(f"{'branch':{name_width}}  {'type':{type_width}}  documentation\n", style="bold")
+    text.append(f"{'─' * name_width}  {'─' * type_width}  {'─' * 13}")
+    for branch in branches:
+        text.append(f"\n{branch.name:{name_width}}  {branch.typename:{type_width}}  ")
+        if branch.documented:
+            lines = textwrap.wrap(branch.title, max(20, width - len(indent)))
+            text.append(f"\n{indent}".join(lines))
+        else:
+            text.append("no documentation in the file", style="dim")
+    return text

@@ -1,9 +1,10 @@
-"""The NanoAOD formats: how a file's flavour and release are told, and each flavour's schema.
+"""The NanoAOD formats: how a file's flavour and release are told.
 
 What is known here about NanoAOD itself, apart from opening files and making events
-(:mod:`opencoffea.events`): the branch names that tell the formats and releases apart, and
-the quiet coffea schema of each flavour. Only names and types of branches are looked at,
-never event data.
+(:mod:`opencoffea.events`) and the coffea schema of each flavour (:mod:`opencoffea.schemas`):
+the branch names that tell the formats and releases apart. Only names and types of branches
+are looked at, never event data, and only uproot is needed: ``opencoffea inspect`` tells a
+file's format without importing coffea.
 
 Flavours
 --------
@@ -54,21 +55,9 @@ On the real test files: ``nano_dy``/``nano_dimuon`` read v6, ``nano_tt_v15`` v15
 ``pfnano`` v8 (it keeps the Fall17V1 electron MVA and has no LowPtElectron or boostedTau, and
 its MetaData tree names CMSSW_10_6_20 for the NANO step: NanoAODv8 content).
 
-Warnings
---------
-coffea's schemas warn about every cross-reference they know of that a file lacks, and about
-branches they overwrite. On real files these are noise, so the schemas here are quiet by
-construction, not by a blanket filter (see :class:`_OnlyWhatTheFileHas`): links whose index
-branch is absent are never built, and branches coffea refills with constants are left out of
-the form. What remains is coffea's warning for an index whose *target* collection was
-skimmed away; it stays for standard NanoAOD and PFNano (``muon.matched_jet`` cannot work
-there), and is off for the reduced and scouting formats, which drop collections by design.
-
 Example:
     >>> flavour_of("Events", frozenset({"run", "nMuon", "PV_npvsGood", "nPFCands"}))
     'pfnano'
-    >>> SCHEMAS["pfnano"].__name__
-    '_PFNanoAODSchema'
 """
 
 from __future__ import annotations
@@ -79,14 +68,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import uproot
-from coffea.nanoevents import (
-    BaseSchema,
-    NanoAODSchema,
-    PFNanoAODSchema,
-    ScoutingNanoAODSchema,
-)
 
-__all__ = ["SCHEMAS", "flavour_of", "is_data", "trees_of", "version_of"]
+__all__ = ["flavour_of", "is_data", "trees_of", "version_of"]
 
 _TREE_CLASSES = ("TTree", "TNtuple", "TNtupleD", "ROOT::RNTuple", "ROOT::Experimental::RNTuple")
 
@@ -211,96 +194,3 @@ def version_of(
         if present(evidence):
             return version
     return "v5"
-
-
-# ------------------------------------------------------------------------------ schemas
-
-
-class _OnlyWhatTheFileHas(NanoAODSchema):
-    """coffea's NanoAOD schema building only what the file has, so real files open quietly.
-
-    The base of every schema here; the PFNano and scouting ones put it before coffea's
-    subclass of their format, so that its ``__init__`` runs first.
-
-    coffea's ``NanoAODSchema`` knows the cross-references of every release and warns
-    "Missing cross-reference index for X => Y" for each one a file lacks: on a v6 file the
-    v9 ``LowPtElectron`` links, on a reduced file a dozen more, in every worker. Those
-    links are absent because the file's release or format never wrote them; coffea drops
-    them either way, so the warning tells the user nothing they can act on. Here the links
-    whose index branch is absent are not asked for at all. An index branch whose *target*
-    is absent (a skim that kept ``Muon_jetIdx`` but dropped ``Jet``) still gets coffea's
-    "Missing cross-reference target" warning where ``warn_missing_crossrefs`` is on.
-
-    coffea also overwrites a few branches with constants to make 4-vectors (a photon's
-    mass and charge are 0) and warns "Branch Photon_mass already exists". The stored values
-    are float noise around 0 (|m| < 1e-4 GeV on the real files), so those branches are left
-    out of the form: the events are the same, silently, and the noise is never read.
-    """
-
-    all_cross_references: dict[str, str]  # coffea's: index branch → target collection
-
-    def __init__(self, base_form: dict[str, Any], version: str = "latest") -> None:
-        present = set(base_form["fields"])
-        self.all_cross_references = {
-            index: target
-            for index, target in type(self).all_cross_references.items()
-            if index in present
-        }
-        super().__init__(_without_refilled(base_form, self.full_like_items), version)
-
-
-def _without_refilled(
-    base_form: dict[str, Any], full_like_items: dict[str, tuple[Any, tuple[str, float]]]
-) -> dict[str, Any]:
-    """The base form without the branches coffea would replace by a constant."""
-    present = set(base_form["fields"])
-    # coffea refills "<Coll>_<x>" when the offsets "o<Coll>" exist, i.e. the counter "n<Coll>".
-    refilled = {
-        name
-        for name, (_, (offsets, _)) in full_like_items.items()
-        if name in present and "n" + offsets[1:] in present
-    }
-    kept = [
-        (field, content)
-        for field, content in zip(base_form["fields"], base_form["contents"], strict=True)
-        if field not in refilled
-    ]
-    return {
-        **base_form,
-        "fields": [field for field, _ in kept],
-        "contents": [content for _, content in kept],
-    }
-
-
-class _NanoAODSchema(_OnlyWhatTheFileHas):
-    """Standard NanoAOD, any release."""
-
-
-class _PFNanoAODSchema(_OnlyWhatTheFileHas, PFNanoAODSchema):
-    """PFNano: ``events.Jet.constituents.pf`` are a jet's PF candidates."""
-
-
-class _ReducedNanoAODSchema(_OnlyWhatTheFileHas):
-    """Reduced open-data NanoAOD: collections are dropped by design, so no link warnings."""
-
-    warn_missing_crossrefs = False
-
-
-class _ScoutingNanoAODSchema(_OnlyWhatTheFileHas, ScoutingNanoAODSchema):
-    """Run 3 scouting NanoAOD: a reduced format too, so no link warnings."""
-
-    warn_missing_crossrefs = False
-
-
-SCHEMAS: dict[str, type[BaseSchema]] = {
-    "nanoaod": _NanoAODSchema,
-    "pfnano": _PFNanoAODSchema,
-    "outreach": _ReducedNanoAODSchema,
-    "scouting": _ScoutingNanoAODSchema,
-}
-"""Flavour → the coffea schema class its events are made with (quiet, see *Warnings*).
-
-Standard NanoAOD gets a ``NanoAODSchema``, PFNano a ``PFNanoAODSchema`` (so that
-``events.Jet.constituents.pf`` reaches the ``PFCands`` of each jet), and the reduced and
-scouting formats subclasses of coffea's schemas that do not warn about dropped collections.
-"""

@@ -16,6 +16,7 @@ Example:
 from __future__ import annotations
 
 import argparse
+import gc
 import shlex
 import signal
 from pathlib import Path
@@ -259,7 +260,17 @@ def _check(args: argparse.Namespace) -> int:
 def _inspect(args: argparse.Namespace) -> int:
     from ..inspection import inspect_file, render_inspection
 
-    render_inspection(inspect_file(args.file, args.collection), Console(highlight=False))
+    # The command reads one file's metadata and ends: some 120,000 objects for a v15 tree,
+    # all alive until then, which the cyclic garbage collector would walk again and again
+    # as they are made, to free nothing (0.15-0.2 s of the command's 1 s). Turned on again
+    # after, for a caller of main() that goes on.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        render_inspection(inspect_file(args.file, args.collection), Console(highlight=False))
+    finally:
+        if enabled:
+            gc.enable()
     return 0
 
 

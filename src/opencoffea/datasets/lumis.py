@@ -32,8 +32,12 @@ __all__ = ["LumiSections", "load_mask"]
 
 
 def _keys(runs: Iterable[int], lumis: Iterable[int]) -> np.ndarray:
-    runs = np.asarray(runs, dtype=np.uint64)
-    lumis = np.asarray(lumis, dtype=np.uint64)
+    runs, lumis = np.asarray(runs), np.asarray(lumis)
+    # Events come lumi section after lumi section: the first event of each stretch of one
+    # section leaves np.unique some hundreds of keys instead of every event of a chunk.
+    first = np.flatnonzero((runs[1:] != runs[:-1]) | (lumis[1:] != lumis[:-1])) + 1
+    keep = np.concatenate(([0], first)) if len(runs) else first
+    runs, lumis = runs[keep].astype(np.uint64), lumis[keep].astype(np.uint64)
     return np.unique((runs << np.uint64(32)) | lumis)
 
 

@@ -41,9 +41,9 @@ from typing import Any
 from ..config import ClusterSpec
 from ..errors import OpenCoffeaError
 from .backends import warm
-from .daskworkers import _CLUSTER_CONFIG, _environment_kept
+from .daskworkers import _CLUSTER_CONFIG
 
-__all__ = ["cluster_client", "dask_setup", "job_script", "local_cluster"]
+__all__ = ["cluster_client", "dask_setup", "job_script"]
 
 _log = logging.getLogger(__name__)
 
@@ -116,39 +116,6 @@ def dask_setup(worker: Any) -> None:
         'opencoffea.execution.clusters'
     """
     warm()
-
-
-@contextlib.contextmanager
-def local_cluster(workers: int) -> Iterator[Any]:
-    """A client of a dask cluster of ``workers`` processes on this machine; its dashboard logged.
-
-    Workers are processes with one thread each: NanoEvents and numba hold the GIL. The
-    dashboard takes a free port of 127.0.0.1 (dask's own 8787 may be another cluster's, and
-    dask warns then). The variables the nannies put into ``os.environ`` on the way are
-    taken out again.
-
-    Example:
-        >>> with local_cluster(1) as client:
-        ...     client.submit(sum, [1, 2]).result()
-        3
-    """
-    import dask
-    from distributed import Client, LocalCluster
-
-    with (
-        _environment_kept(),
-        dask.config.set(_CLUSTER_CONFIG),
-        LocalCluster(
-            n_workers=workers,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address="127.0.0.1:0",
-        ) as cluster,
-        Client(cluster) as client,
-    ):
-        _log.info("dask dashboard: %s", cluster.dashboard_link)
-        yield client
 
 
 def _arguments(spec: ClusterSpec) -> dict[str, Any]:

@@ -31,6 +31,8 @@ from .backends import Backend, WorkerDied, ignore_interrupt, warm
 
 __all__ = ["Dask", "dask_workers"]
 
+_log = logging.getLogger(__name__)
+
 # The dask configuration of a local cluster, against distributed's defaults:
 # - its nannies set distributed.nanny.pre-spawn-environ in a worker's environment by
 #   setting it in their own, the driver's, where it stays. MALLOC_TRIM_THRESHOLD_ is
@@ -39,7 +41,7 @@ __all__ = ["Dask", "dask_workers"]
 #   for 1M events of H → 4ℓ), for a gain (memory handed back sooner) that chunks, whose
 #   arrays die with them, do not need;
 # - the statistical profiler samples the stack of a worker's thread every 10 ms, for the
-#   dashboard, which a local cluster here has not: it took 15 % of a worker's CPU;
+#   dashboard's profile page: it took 15 % of a worker's CPU, so that page stays empty;
 # - a task whose worker dies fails at once (KilledWorker), for the loop to run it again
 #   and count it, rather than after three deaths, uncounted.
 _CLUSTER_CONFIG = {
@@ -188,7 +190,9 @@ def _local_cluster(workers: int) -> Iterator[tuple[Any, Any]]:
     """A dask cluster of ``workers`` processes on this machine, and its client.
 
     Workers are processes with one thread each: NanoEvents and numba hold the GIL. The
-    variables the nannies put into ``os.environ`` on the way are taken out again.
+    dashboard takes a free port of 127.0.0.1 (dask's own 8787 may be another cluster's,
+    and dask warns then) and its link is logged. The variables the nannies put into
+    ``os.environ`` on the way are taken out again.
     """
     import dask
     from distributed import Client, LocalCluster
@@ -201,10 +205,11 @@ def _local_cluster(workers: int) -> Iterator[tuple[Any, Any]]:
             threads_per_worker=1,
             processes=True,
             host="127.0.0.1",
-            dashboard_address=None,
+            dashboard_address="127.0.0.1:0",
         ) as cluster,
         Client(cluster) as client,
     ):
+        _log.info("dask dashboard: %s", cluster.dashboard_link)
         yield cluster, client
 
 

@@ -20,6 +20,8 @@ stream keyed by (seed, process, kind, i). A file's event content is therefore a 
 
 One job a module, in the order a block of events flows through them:
 
+- `processes`: the names of the processes, all that checking a YAML file needs (so that it
+  does not import the generator: `generate` and the rest are imported on first use);
 - `layout`: the branches of each format (names, types, titles, stored precision);
 - `objects`: padded collections of objects, ΔR matching, index cross-references;
 - `truth`: generator level: the processes' GenPart tables and GenJets, four-vectors by `vector`;
@@ -39,7 +41,29 @@ Example:
 
 from __future__ import annotations
 
-from .simulation import PROCESSES
-from .writing import GENERATOR_VERSION, demo_samples, generate
+from typing import TYPE_CHECKING, Any
+
+from .processes import PROCESSES
+
+if TYPE_CHECKING:
+    from .writing import GENERATOR_VERSION, demo_samples, generate
 
 __all__ = ["GENERATOR_VERSION", "PROCESSES", "demo_samples", "generate"]
+
+
+if not TYPE_CHECKING:  # type checkers see the import above
+
+    def __getattr__(name: str) -> Any:
+        """`generate`, `demo_samples` and `GENERATOR_VERSION`, imported from `writing` when
+        first asked for (PEP 562): the generator brings vector and awkward with it.
+
+        Example:
+            >>> import opencoffea.samples
+            >>> opencoffea.samples.GENERATOR_VERSION > 0
+            True
+        """
+        if name not in __all__:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        from . import writing
+
+        return getattr(writing, name)

@@ -23,7 +23,7 @@ from . import truth
 from .detector import HADRONIC, PILEUP_JET, energy_calibration, low_pt_jets, reconstruct
 from .objects import Objects
 
-__all__ = ["PROCESSES", "Block", "simulate"]
+__all__ = ["Block", "simulate"]
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,7 @@ class _Process:
     fake_electrons: float  # probability of one non-prompt electron
 
 
+# How each process of processes.PROCESSES is simulated, but dimuon_data (dy_mumu as data).
 _PROCESSES = {
     "dy_mumu": _Process(truth.dimuon, 1024.0, 0.16, 0.8, (0.08, 0.03), 0.02),
     "dy_ee": _Process(truth.dielectron, 1024.0, 0.16, 0.8, (0.02, 0.005), 0.02),
@@ -45,14 +46,6 @@ _PROCESSES = {
     "hzz4l": _Process(truth.higgs_to_4l, 0.25, 0.08, 0.9, (0.02, 0.005), 0.02),
     "ttbar": _Process(truth.ttbar, 2.0, 0.05, 1.2, (0.15, 0.03), 0.05),
 }
-
-PROCESSES: tuple[str, ...] = (*_PROCESSES, "dimuon_data")
-"""The processes `generate` knows; ``dimuon_data`` is ``dy_mumu`` in its data flavour.
-
-Example:
-    >>> [p for p in PROCESSES if "4l" in p]
-    ['zz4l', 'hzz4l']
-"""
 
 
 @dataclass
@@ -69,7 +62,7 @@ class Block:
 
 
 def simulate(process: str, rng: np.random.Generator, n: int) -> Block:
-    """Generate and reconstruct `n` events of `process` (one of `PROCESSES` but dimuon_data).
+    """Generate and reconstruct `n` events of `process` (any in `PROCESSES` but dimuon_data).
 
     The module's example shows a call.
     """

@@ -28,7 +28,7 @@ import uproot
 from ..util import atomic_path
 from .blocks import BLOCK, Array, block_columns
 from .layout import LAYOUTS
-from .simulation import PROCESSES
+from .processes import PROCESSES
 
 __all__ = ["GENERATOR_VERSION", "demo_samples", "generate"]
 
