@@ -41,6 +41,9 @@ Datasets and channels
     otherwise: DoubleMuParked feeds 4μ and 2e2μ, DoubleElectron 4e (as in df103), simulation all.
 Histograms (booked in the YAML file, each with a category axis ``channel``: 4mu, 4e, 2e2mu)
     ``m4l`` (axis ``m4l``), ``mZ1`` (axis ``mZ1``), ``mZ2`` (axis ``mZ2``).
+Marked events (``opencoffea display --from-result``)
+    Each selected candidate, as selection "4l": its Z1 and Z2 leptons (Z1's first in 4μ and
+    4e), m4ℓ, m(Z1), m(Z2) and the channel.
 Cutflows
     Each channel is a category of ``out``, with its own cutflow (``cutflows["ZZ/4mu"]``):
     "all events", "lepton multiplicity", then the :data:`STEPS` of the channel. The dataset's
@@ -158,12 +161,14 @@ class ChannelSelection:
     """What one channel makes of a set of events.
 
     ``cuts`` maps each of :data:`STEPS` to whether each event passes it and every step
-    before it; the masses are those of the selected events, in their order.
+    before it; the masses are those of the selected events, in their order, and ``leptons``
+    their four leptons: per collection, their indices in the event's (Z1's first in 4μ, 4e).
 
     Example:
         >>> cuts = {step: np.array([True, True]) for step in STEPS[:-1]}
         >>> chosen = ChannelSelection({**cuts, "Z2 mass": np.array([False, True])},
-        ...                           np.array([91.0]), np.array([30.0]), np.array([125.0]))
+        ...                           np.array([91.0]), np.array([30.0]), np.array([125.0]),
+        ...                           {"Muon": np.array([[0, 3, 1, 2]])})
         >>> chosen.selected.tolist(), chosen.m4l.tolist()  # one mass per selected event
         ([False, True], [125.0])
     """
@@ -172,6 +177,7 @@ class ChannelSelection:
     z1_mass: np.ndarray
     z2_mass: np.ndarray
     m4l: np.ndarray
+    leptons: dict[str, np.ndarray]
 
     @property
     def selected(self) -> np.ndarray:
@@ -227,6 +233,7 @@ class Leptons:
         self.start = np.cumsum(self.count) - self.count  # of each event's first lepton
         self.event = np.repeat(np.arange(len(self.count)), self.count)  # of each lepton
         self._leptons = leptons
+        self.name = str(leptons.layout.purelist_parameter("collection_name"))  # "Muon"
         self._flat: dict[str, np.ndarray] = {}  # field → every lepton's value, flat
 
     def __getitem__(self, field: str) -> np.ndarray:
@@ -331,7 +338,9 @@ def select_four_leptons(
     m4l = conventions.stored(
         (cartesian[:, 0] + cartesian[:, 1] + cartesian[:, 2] + cartesian[:, 3]).mass
     )
-    return _z_mass_cuts(cuts, left, z1, z2, m4l)
+    by_pair = np.array(PAIRS)[pairs]  # (events, pair taken and the other, its two leptons)
+    z_leptons = np.where(closer[:, None, None], by_pair, by_pair[:, ::-1]).reshape(-1, 4)
+    return _z_mass_cuts(cuts, left, {leptons.name: z_leptons}, z1, z2, m4l)
 
 
 def select_two_pairs(
@@ -364,7 +373,9 @@ def select_two_pairs(
     muons_first = np.abs(z_mu - Z_MASS) < np.abs(z_el - Z_MASS)
     z1, z2 = np.where(muons_first, z_mu, z_el), np.where(muons_first, z_el, z_mu)
     stored = conventions.stored
-    return _z_mass_cuts(cuts, left, stored(z1), stored(z2), stored(m4l))
+    first_two = np.tile([0, 1], (len(events), 1))
+    z_leptons = {muons.name: first_two, electrons.name: first_two}
+    return _z_mass_cuts(cuts, left, z_leptons, stored(z1), stored(z2), stored(m4l))
 
 
 def select_channels(
@@ -457,6 +468,8 @@ class HiggsToFourLeptons(Processor):
             category.fill("m4l", m4l=selection.m4l)
             category.fill("mZ1", mZ1=selection.z1_mass)
             category.fill("mZ2", mZ2=selection.z2_mass)
+            z1, z2 = selection.z1_mass, selection.z2_mass
+            category.mark("4l", objects=selection.leptons, m4l=selection.m4l, mZ1=z1, mZ2=z2)
         selected = [s.selected for s in selections.values()] or [np.zeros(len(events), bool)]
         out.cut("in a channel", np.logical_or.reduce(selected))
 
@@ -484,12 +497,14 @@ class _Cuts:
 
 
 def _z_mass_cuts(
-    cuts: _Cuts, left: np.ndarray, z1: np.ndarray, z2: np.ndarray, m4l: np.ndarray
+    cuts: _Cuts, left: np.ndarray, leptons: dict[str, np.ndarray], *masses: np.ndarray
 ) -> ChannelSelection:
-    """The last two cuts on the masses of the events ``left``, and the selection."""
+    """The last two cuts on the masses (Z1, Z2, 4ℓ) of the events ``left``, and the selection."""
+    z1, z2, m4l = masses
     cuts.add("Z1 mass", (z1 > 40) & (z1 < 120), among=left)
     selected = cuts.add("Z2 mass", (z2 > 12) & (z2 < 120), among=left)[left]
-    return ChannelSelection(cuts.passed, z1[selected], z2[selected], m4l[selected])
+    chosen = {name: indices[selected] for name, indices in leptons.items()}
+    return ChannelSelection(cuts.passed, z1[selected], z2[selected], m4l[selected], chosen)
 
 
 def _numpy(array: Any) -> np.ndarray:

@@ -22,7 +22,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("datasets", ("datasets",)),
     ("events", ("nanoaod", "schemas", "events", "kinematics", "inspection")),
     ("corrections", ("corrections",)),
-    ("chunk output", ("chunks", "histograms", "output", "outputfile", "recorder")),
+    ("chunk output", ("chunks", "histograms", "output", "outputfile", "marking", "recorder")),
     ("processor", ("processor",)),
     ("plots", ("plotting",)),
     ("results", ("results",)),

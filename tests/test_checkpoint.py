@@ -32,7 +32,7 @@ from opencoffea.events import FileInfo
 from opencoffea.execution.checkpoint import Checkpoint, RunKey, checkpoint_dir, kept
 from opencoffea.execution.chunking import Chunk
 from opencoffea.histograms import book
-from opencoffea.output import Cutflow, FileTally, Output
+from opencoffea.output import Cutflow, FileTally, Mark, Marked, Output
 from opencoffea.outputfile import read, write
 from opencoffea.processor import load_processor
 
@@ -106,6 +106,26 @@ def filled(config_path: Path, rng: np.random.Generator) -> Output:
         failures=[FailedChunk("DY", "dy.root", 0, 40, "OSError: gone", "  File x, line 1\n")],
         lumis={"Data": LumiSections.from_events([315267, 1 << 31], [5, 4_000_000_000])},
         notes={"DY": frozenset({"no eCorr", "é ü ℓ"})},
+        marked={
+            "4l": Marked(
+                12,
+                [
+                    Mark("ZZ", "/data/zz.root", 7, 1, 2, 3, {"Muon": (3, 0), "Electron": ()}, {}),
+                    Mark(
+                        "ZZ",
+                        "https://x/é.root",
+                        1 << 40,
+                        315267,
+                        4_000_000_000,
+                        1 << 62,
+                        {"Muon": (0, 1, 2, 3)},
+                        {"m4l": 0.1 + 0.2, "n": -(1 << 53) - 1, "tiny": 5e-324, "none": None}
+                        | {"channel": "4μ", "weight": float(rng.normal())},
+                    ),
+                ],
+            ),
+            "empty": Marked(),
+        },
     )
 
 
@@ -129,7 +149,7 @@ def assert_identical(a: Output, b: Output) -> None:
         va, vb = ha.view(flow=True), hb.view(flow=True)
         assert va.value.tobytes() == vb.value.tobytes(), name
         assert va.variance.tobytes() == vb.variance.tobytes(), name
-    for field in ("cutflows", "files", "lumis", "notes"):
+    for field in ("cutflows", "files", "lumis", "notes", "marked"):
         assert list(getattr(a, field).items()) == list(getattr(b, field).items()), field
     assert a.failures == b.failures
     assert all(b.lumis[k].keys.dtype == np.uint64 for k in b.lumis)

@@ -1,4 +1,5 @@
-"""What a chunk returns, and what all chunks add up to: histograms, cutflows, tallies.
+"""What a chunk returns, and what all chunks add up to: histograms, cutflows, tallies, and
+the events an analysis marked for the event display.
 
 Every piece here is an accumulator: two of them combine with ``+``, in any order and
 grouping, which is what lets the executors merge the outputs of chunks in a tree.
@@ -12,6 +13,8 @@ Example:
 
 from __future__ import annotations
 
+import operator
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,7 +23,7 @@ import hist
 from .chunks import FailedChunk
 from .datasets.lumis import LumiSections
 
-__all__ = ["Cutflow", "FileTally", "Output"]
+__all__ = ["PLACE", "Cutflow", "FileTally", "Mark", "Marked", "Output"]
 
 
 @dataclass
@@ -80,6 +83,99 @@ class FileTally:
         )
 
 
+@dataclass(frozen=True)
+class Mark:
+    """One event an analysis marked (``out.mark``): where it is, who it is, what matters in it.
+
+    ``entry`` is the event's entry in its file (not in its chunk); ``objects`` holds, per
+    collection, the indices of the marked objects in the event's collection as the file has
+    it, in the order the analysis gave them; ``quantities`` the numbers (and strings: the
+    category) to show with the event. In JSON (a checkpoint's chunk, a result's
+    ``selected_events.json``): :meth:`to_json`.
+
+    Example:
+        >>> mark = Mark("ZZ", "zz.root", 17, 1, 2, 3, {"Muon": (0, 2)}, {"m4l": 124.6})
+        >>> Mark.from_json(mark.to_json()) == mark, mark.to_json()["objects"]
+        (True, {'Muon': [0, 2]})
+    """
+
+    dataset: str
+    file: str
+    entry: int
+    run: int
+    lumi: int
+    event: int
+    objects: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+    quantities: Mapping[str, float | int | str | None] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """The mark as plain JSON types (its floats read back bit for bit)."""
+        return {
+            "dataset": self.dataset,
+            "file": self.file,
+            "entry": self.entry,
+            "run": self.run,
+            "lumi": self.lumi,
+            "event": self.event,
+            "objects": {name: list(indices) for name, indices in self.objects.items()},
+            "quantities": dict(self.quantities),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Mark:
+        """The mark :meth:`to_json` wrote."""
+        return cls(
+            data["dataset"],
+            data["file"],
+            data["entry"],
+            data["run"],
+            data["lumi"],
+            data["event"],
+            {name: tuple(indices) for name, indices in data["objects"].items()},
+            dict(data["quantities"]),
+        )
+
+
+PLACE = operator.attrgetter("file", "entry")
+"""The order of marks: by file, then entry (a key for ``sorted``)."""
+
+
+@dataclass
+class Marked:
+    """The events marked under one selection name, by (file, entry), and how many there were.
+
+    ``selected`` counts every event the selection had where it was marked; ``events`` holds
+    those kept (a bounded number a chunk: :data:`~opencoffea.marking.LIMIT`), in the order
+    of their file and entry, whatever the order in which chunks were added.
+
+    Example:
+        >>> a = Marked(5, [Mark("ZZ", "b.root", 3, 1, 1, 7)])
+        >>> b = Marked(2, [Mark("ZZ", "a.root", 9, 1, 1, 2)])
+        >>> total = a + b
+        >>> total.selected, [(m.file, m.entry) for m in total.events]
+        (7, [('a.root', 9), ('b.root', 3)])
+        >>> Marked.from_json(total.to_json()) == total
+        True
+    """
+
+    selected: int = 0
+    events: list[Mark] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        """``selected`` and the events (:meth:`Mark.to_json`), as plain JSON types."""
+        return {"selected": self.selected, "events": [mark.to_json() for mark in self.events]}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Marked:
+        """What :meth:`to_json` wrote."""
+        return cls(data["selected"], [Mark.from_json(mark) for mark in data["events"]])
+
+    def __add__(self, other: Marked) -> Marked:
+        # stable: marks of one event (two categories of a chunk) keep the chunk's order
+        events = sorted([*self.events, *other.events], key=PLACE)
+        return Marked(self.selected + other.selected, events)
+
+
 @dataclass
 class Output:
     """What a chunk returns, and what all chunks add up to (see the module example).
@@ -89,7 +185,8 @@ class Output:
     ``dataset/category``: ``"ZZ/4mu"``, or ``"ZZ/4mu/SR"`` for a category of a category.
     ``files`` maps each input file to what was read of it; ``failures`` holds one record
     per chunk that could not be processed (file, entry range, error), so that events read
-    plus events in failed chunks is always the events in the input.
+    plus events in failed chunks is always the events in the input. ``marked`` holds the
+    events each selection marked (:meth:`~opencoffea.recorder.Recorder.mark`), by its name.
     """
 
     histograms: dict[str, hist.Hist] = field(default_factory=dict)
@@ -99,6 +196,7 @@ class Output:
     lumis: dict[str, LumiSections] = field(default_factory=dict)  # data: sections processed
     # what a run should know but does not stop it (a variation a file cannot give), by dataset
     notes: dict[str, frozenset[str]] = field(default_factory=dict)
+    marked: dict[str, Marked] = field(default_factory=dict)
 
     def __add__(self, other: Output) -> Output:
         return Output(
@@ -111,6 +209,7 @@ class Output:
                 k: self.notes.get(k, frozenset()) | other.notes.get(k, frozenset())
                 for k in {**self.notes, **other.notes}
             },
+            marked=_merge(self.marked, other.marked),
         )
 
     def cutflow(self, key: str) -> Cutflow:

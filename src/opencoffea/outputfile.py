@@ -7,7 +7,8 @@ code, however the file was made. The archive holds ``output.json``, every field 
 output in JSON, and ``arrays/<n>.npy``, the arrays the JSON names: each histogram is
 hist's own serialisation (``hist.serialization.to_uhi``: axes with their edges, labels,
 traits and transform, the storage with flow bins), with its value and variance arrays in
-``.npy`` files, and the lumi sections are their 64-bit keys. Floats in JSON are written
+``.npy`` files, the lumi sections are their 64-bit keys, and the marked events are JSON
+(:meth:`Marked.to_json <opencoffea.output.Marked.to_json>`). Floats in JSON are written
 as Python writes them (``repr``), which reads back to the same float; the arrays are
 saved and loaded with ``allow_pickle=False``.
 
@@ -41,13 +42,13 @@ from hist.serialization import from_uhi, to_uhi
 from .chunks import FailedChunk
 from .datasets.lumis import LumiSections
 from .errors import ResultError
-from .output import Cutflow, FileTally, Output
+from .output import Cutflow, FileTally, Marked, Output
 from .util import atomic_path
 
 __all__ = ["read", "write"]
 
 FORMAT = "opencoffea-output"
-VERSION = 1
+VERSION = 2  # 2: the marked events
 _DOCUMENT = "output.json"
 # Where a serialised histogram (uhi's schema) holds arrays: its storage and its axes.
 _ARRAY_KEYS = frozenset(
@@ -102,6 +103,7 @@ def write(output: Output, path: str | Path) -> None:
         "failures": [failure.to_json() for failure in output.failures],
         "lumis": {dataset: member(sections.keys) for dataset, sections in output.lumis.items()},
         "notes": {dataset: sorted(texts) for dataset, texts in output.notes.items()},
+        "marked": {name: marked.to_json() for name, marked in output.marked.items()},
     }
     text = json.dumps(document, default=_plain)
     # deflate at its fastest: booked histograms are mostly empty bins, which it shrinks
@@ -154,6 +156,7 @@ def read(path: str | Path) -> Output:
                 failures=[FailedChunk.from_json(f) for f in document["failures"]],
                 lumis={ds: _lumis(array(name)) for ds, name in document["lumis"].items()},
                 notes={ds: frozenset(texts) for ds, texts in document["notes"].items()},
+                marked={name: Marked.from_json(m) for name, m in document["marked"].items()},
             )
     except _DAMAGED as err:
         raise ResultError(

@@ -177,6 +177,7 @@ class Processor(ProcessorABC):
                 record_cutflow=nominal,
                 weight_variations=ratios if nominal else None,
                 scale_factors=scale_factors,
+                events=events,  # where out.mark finds each event's file, entry and IDs
             )
             if certified is not None:
                 out.cut("lumi mask", certified)

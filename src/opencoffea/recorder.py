@@ -35,6 +35,7 @@ import awkward as ak
 import numpy as np
 
 from .errors import AnalysisError, OpenCoffeaError
+from .marking import Marking
 from .output import Output
 from .util import NOMINAL, did_you_mean
 
@@ -44,8 +45,9 @@ if TYPE_CHECKING:  # the corrections load only for a configuration that has them
 __all__ = ["Recorder"]
 
 
-class Recorder:
-    """The ``out`` of ``analyze``: cuts, categories, weights and filling (see the module).
+class Recorder(Marking):
+    """The ``out`` of ``analyze``: cuts, categories, weights, filling and marking events for
+    the event display (:meth:`~opencoffea.marking.Marking.mark`, given the chunk's ``events``).
 
     Arrays given to :meth:`cut`, :meth:`select`, :meth:`fill` (values, ``weight``,
     ``where``) and :meth:`reweight` may have one entry per event of the chunk, or one per
@@ -79,12 +81,14 @@ class Recorder:
         record_cutflow: bool = True,
         weight_variations: Mapping[str, np.ndarray] | None = None,
         scale_factors: Callable[[str, ak.Array], WeightVariation] | None = None,
+        events: Any = None,
     ) -> None:
         self.dataset = dataset
         self.systematic = systematic
         self.is_data = is_data
         self.metadata = dict(metadata or {})
         self._output = output
+        self._events = events
         self._scale_factors = scale_factors
         self._weights = np.asarray(weights, dtype=np.float64)
         self._weight_variations = {

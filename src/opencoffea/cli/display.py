@@ -1,4 +1,6 @@
-"""``opencoffea display SOURCE``: events of a NanoAOD file or a portal record, in a browser.
+"""``opencoffea display SOURCE``: events of a NanoAOD file or a portal record, in a browser;
+``opencoffea display --from-result DIR``: the events an analysis marked (``out.mark``), the
+objects that matter highlighted and its numbers shown.
 
 Writes ``DIR/display.html`` (one self-contained page for all the events: open it in any
 browser, no network needed) and one PNG of the r-φ and ρ-z views an event.
@@ -6,6 +8,7 @@ browser, no network needed) and one PNG of the r-φ and ρ-z views an event.
 Example:
     $ opencoffea display nano_dy.root --max 5 --output dy_events
     $ opencoffea display record:30555 --event 284043:26:43391541 --output one_event
+    $ opencoffea display --from-result results/higgs4l_demo --selection 4l --max 20
 """
 
 from __future__ import annotations
@@ -37,13 +40,27 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         >>> args = parser.parse_args(["display", "x.root", "--event", "1:2:3", "--entry", "7"])
         >>> args.source, args.event, args.entry, args.output
         ('x.root', [(1, 2, 3)], [7], PosixPath('display'))
+        >>> args = parser.parse_args(["display", "--from-result", "results/h", "--selection", "4l"])
+        >>> args.source, args.from_result, args.selection
+        (None, PosixPath('results/h'), '4l')
     """
     display = sub.add_parser(
         "display",
         help="show events in a browser (one HTML page, offline) and as PNG pictures",
         description="Show NanoAOD events: one self-contained HTML page and a PNG an event.",
     )
-    display.add_argument("source", help="a NanoAOD file (path or URL), or record:N of the portal")
+    display.add_argument(
+        "source", nargs="?", help="a NanoAOD file (path or URL), or record:N of the portal"
+    )
+    display.add_argument(
+        "--from-result",
+        type=Path,
+        metavar="RESULT_DIR",
+        help="instead of SOURCE: the events the analysis of this result marked (out.mark)",
+    )
+    display.add_argument(
+        "--selection", metavar="NAME", help="with --from-result: only the events marked so"
+    )
     display.add_argument(
         "--event",
         type=_event_id,
@@ -65,13 +82,36 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
 def _display(args: argparse.Namespace) -> int:
     from ..display import display
+    from ..errors import OpenCoffeaError
 
     start = time.perf_counter()
-    shown = display(
-        args.source, ids=args.event, entries=args.entry, max_events=args.max, server=args.server
-    )
+    if (args.source is None) == (args.from_result is None):
+        raise OpenCoffeaError("display: give a SOURCE (a file, record:N) or --from-result DIR")
+    if args.from_result is not None:
+        if args.event or args.entry:
+            raise OpenCoffeaError("display --from-result: the result chooses the events")
+        from ..marking import LIMIT
+        from ..results import load_result
+
+        result = load_result(args.from_result)
+        shown = display(result, selection=args.selection, max_events=args.max)
+        names = [args.selection] if args.selection else sorted(result.marked)
+        kept = sum(len(result.marked[name].events) for name in names)
+        selected = sum(result.marked[name].selected for name in names)
+        left_out = (
+            f"; {selected} selected, a chunk keeps {LIMIT} of each" if selected > kept else ""
+        )
+        more = "; --max N shows more" if len(shown.events) < kept else ""
+        shown_of = f"{len(shown.events)} of the {kept} events marked as {', '.join(names)}"
+        console.print(shown_of + left_out + more, soft_wrap=True)
+    else:
+        if args.selection:
+            raise OpenCoffeaError("display: --selection chooses among a result's marked events")
+        shown = display(
+            args.source, ids=args.event, entries=args.entry, max_events=args.max, server=args.server
+        )
     if not shown.events:
-        console.print(f"[yellow]{args.source} has no events to show[/]")
+        console.print(f"[yellow]{args.source or args.from_result} has no events to show[/]")
     page = shown.save(args.output / "display.html")[0]
     pictures = [] if args.no_png or not shown.events else shown.save(args.output / "event.png")
     seconds = time.perf_counter() - start

@@ -2,7 +2,8 @@
 
 :func:`display` takes a NanoAOD file, ``record:N`` of the CERN Open Data portal, a list of
 (file, entry) pairs or :class:`~opencoffea.display.choosing.Pick` (the events an analysis
-selected, with the objects to mark and the quantities to show), or NanoEvents, and returns a
+selected, with the objects to mark and the quantities to show), a result (the events its
+analysis marked: :mod:`~opencoffea.display.marked`), or NanoEvents, and returns a
 :class:`Display`: shown inline in Jupyter (an ``<iframe>`` of the page, no widget kernel), saved
 as one self-contained ``.html`` page for all its events or as ``.png`` r-φ and ρ-z pictures.
 
@@ -10,6 +11,7 @@ The modules, in the order the data flow through them:
 
 - :mod:`~opencoffea.display.catalogue`: the collections drawn, their names, colours, fields;
 - :mod:`~opencoffea.display.choosing`: a source's files, the events chosen in them (picks);
+- :mod:`~opencoffea.display.marked`: the events a result's analysis marked, as picks;
 - :mod:`~opencoffea.display.reading`: the chosen entries' drawn branches, with uproot;
 - :mod:`~opencoffea.display.detector`: approximate CMS outlines from documented dimensions;
 - :mod:`~opencoffea.display.trajectories`: the physics (helices, muons, cones, MET), numpy;
@@ -33,11 +35,14 @@ import sys
 import types
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from ..util import write_atomic
 from .choosing import FileRead, Pick
-from .reading import EventData, Reading, from_nanoevents, read_events
+from .reading import DEFAULT_MAX, EventData, Reading, from_nanoevents, read_events
+
+if TYPE_CHECKING:
+    from ..results import Result
 
 __all__ = ["Display", "Pick", "display"]
 
@@ -113,7 +118,7 @@ def _png_name(target: Path, event: EventData) -> str:
 
 
 def display(
-    source: str | os.PathLike[str] | Sequence[Pick | tuple[str, int]] | Any,
+    source: str | os.PathLike[str] | Sequence[Pick | tuple[str, int]] | Result | Any,
     *,
     ids: Iterable[str | Sequence[int]] | None = None,
     entries: Iterable[int] | None = None,
@@ -122,21 +127,28 @@ def display(
     highlight: Mapping[str, Any] | None = None,
     quantities: Mapping[str, Any] | None = None,
     title: str | None = None,
+    selection: str | None = None,
 ) -> Display:
-    """Show NanoAOD events: from a file, ``record:N``, picked (file, entry) pairs or NanoEvents.
+    """Show NanoAOD events: from a file, ``record:N``, picked (file, entry) pairs, a result
+    or NanoEvents.
 
     From a file or a record, ``ids`` (``"RUN:LUMI:EVENT"`` or triples) or ``entries`` choose
     the events, else the first ones; ``max_events`` bounds them (10 when nothing is chosen).
     Only those entries and the branches drawn are read. ``server`` is the portal of a record
     (default ``OPENCOFFEA_PORTAL``, else the CERN one). A list of picks carries its own
     marks; for NanoEvents, ``highlight`` maps a collection to the indices of the objects to
-    mark (one list an event) and ``quantities`` a name to one value an event.
+    mark (one list an event) and ``quantities`` a name to one value an event. From a
+    :class:`~opencoffea.results.Result`, the events its analysis marked (``out.mark``) under
+    ``selection`` (default: every selection), the first ``max_events`` of them (default 10).
 
     Example:
         >>> picked = Pick(nano_dy, 9, {"Jet": frozenset({0})}, {"HT": 212.5})
         >>> shown = display([(nano_dy, 2), picked])
         >>> [(e.entry, e.quantities) for e in shown.events]
         [(2, {}), (9, {'HT': 212.5})]
+        >>> from opencoffea import load_result
+        >>> display(load_result(higgs4l_demo), selection="4l", max_events=3)
+        Display(3 events from DoubleMuParked)
     """
     if isinstance(source, (str, os.PathLike)):
         reading = read_events(
@@ -144,11 +156,24 @@ def display(
         )
     elif isinstance(source, (list, tuple)):
         reading = read_events(source, max_events=max_events)
+    elif _is_result(source):
+        from .marked import marked_picks
+
+        picks = marked_picks(source, selection)
+        reading = read_events(picks, max_events=DEFAULT_MAX if max_events is None else max_events)
+        title = title or f"{source.config.name}: {selection or ', '.join(sorted(source.marked))}"
     else:
         reading = from_nanoevents(
             source, highlight=highlight, quantities=quantities, max_events=max_events
         )
     return Display(reading, title)
+
+
+def _is_result(source: Any) -> TypeGuard[Result]:
+    """Whether ``source`` is a result (a result exists only once its module is imported, so
+    a file or NanoEvents never import the results)."""
+    results = sys.modules.get("opencoffea.results.result")
+    return results is not None and isinstance(source, results.Result)
 
 
 class _CallableModule(types.ModuleType):

@@ -37,7 +37,8 @@ class Pick:
     """One event to show: its file and entry, and what to mark in it.
 
     ``highlight`` gives, per collection, the indices of the objects that matter (drawn
-    brighter and thicker); ``quantities`` the numbers to show with the event (``m4l``, ...).
+    brighter and thicker); ``quantities`` the numbers to show with the event (``m4l``, ...);
+    ``dataset`` the name to show for its dataset (default: its file's).
 
     Example:
         >>> Pick("h4l.root", 17, {"Muon": frozenset({0, 2})}, {"m4l": 124.6}).quantities
@@ -47,7 +48,8 @@ class Pick:
     file: str
     entry: int
     highlight: Mapping[str, frozenset[int]] = field(default_factory=dict)
-    quantities: Mapping[str, float | str] = field(default_factory=dict)
+    quantities: Mapping[str, float | str | None] = field(default_factory=dict)
+    dataset: str | None = None
 
 
 @dataclass(frozen=True)

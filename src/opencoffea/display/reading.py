@@ -70,7 +70,7 @@ class EventData:
     event: int | None
     columns: dict[str, np.ndarray]
     highlight: Mapping[str, frozenset[int]] = field(default_factory=dict)
-    quantities: Mapping[str, float | str] = field(default_factory=dict)
+    quantities: Mapping[str, float | str | None] = field(default_factory=dict)
     dataset: str | None = None
     is_data: bool | None = None
     version: str | None = None  # the NanoAOD release; "outreach" for the reduced format
@@ -142,7 +142,7 @@ def _read_picks(picks: list[Pick], files: Files | None = None) -> Reading:
             file, tree = files.tree(path)
             events = _read_file(path, file, tree, picks, chosen, files.decompression)
             for i, event in zip(chosen, events, strict=True):
-                event.dataset = files.dataset or Path(path).name
+                event.dataset = picks[i].dataset or files.dataset or Path(path).name
                 read[i] = event
         return Reading([read[i] for i in range(len(picks))], files.read())
     finally:

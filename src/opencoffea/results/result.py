@@ -29,7 +29,7 @@ import json
 import platform
 import sys
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from importlib import metadata as _metadata
 from pathlib import Path
@@ -41,7 +41,7 @@ from ..chunks import ChunkRange, FailedChunk
 from ..config import AnalysisConfig
 from ..datasets.lumis import LumiSections
 from ..datasets.premade import PremadeInput
-from ..output import Cutflow, Output
+from ..output import Cutflow, Marked, Output
 from .cutflow import CutflowTable, cutflow_table
 from .html import result_html
 from .normalisation import Normalisation, compute_normalisations, normalised_histograms
@@ -103,7 +103,8 @@ class Result:
     a result made in memory holds its categories in the order chunks filled them, one
     read back in the manifest's order; compare attributes, histograms bin by bin.
 
-    To look at: :meth:`cutflow`, :meth:`yields`, :meth:`plot` and, in a notebook, the
+    To look at: :meth:`cutflow`, :meth:`yields`, :meth:`plot`, the events the analysis
+    marked (:attr:`marked`: ``opencoffea.display(result)``) and, in a notebook, the
     result itself (datasets, events, Σw, cutflows, links to its plots).
 
     Example:
@@ -136,6 +137,7 @@ class Result:
     cutflows: dict[str, Cutflow]
     lumis: dict[str, LumiSections]  # data: the lumi sections of the events processed
     directory: Path | None = None
+    marked: dict[str, Marked] = field(default_factory=dict)  # out.mark's, by selection
 
     @classmethod
     def from_run(
@@ -226,6 +228,7 @@ class Result:
             raw=output.histograms,
             cutflows=output.cutflows,
             lumis=output.lumis,
+            marked=output.marked,
         )
 
     # -- the typed records of the manifest

@@ -10,9 +10,14 @@ A result directory holds:
 - ``manifest.json``: the provenance of the numbers (:attr:`Result.manifest`, as it is).
 - ``processed_lumis/<dataset>.json``: per data dataset, the lumi sections of the events
   processed, in the golden-JSON format a luminosity calculator takes.
+- ``selected_events.json``, where the analysis marked events (``out.mark``): per selection,
+  the events kept, in (file, entry) order (file, entry, run, lumi, event, object indices,
+  quantities: :meth:`~opencoffea.output.Mark.to_json`) and how many were selected; what
+  ``opencoffea display --from-result`` shows.
 
-The manifest and ``histograms.root`` (a ``TObjString`` named ``run_id``) hold the run id
-of the result: a directory whose two files come from different runs is refused when read.
+The manifest, ``histograms.root`` (a ``TObjString`` named ``run_id``) and
+``selected_events.json`` hold the run id of the result: a directory whose files come from
+different runs is refused when read.
 A result is written into a work directory beside its own and moved into place whole, by
 one run at a time (:mod:`opencoffea.results.rundir`).
 
@@ -50,12 +55,16 @@ from ..config import AnalysisConfig, CategoryAxis, Histogram
 from ..datasets.lumis import LumiSections
 from ..errors import OpenCoffeaError, ResultError
 from ..histograms import book_one
-from ..output import Cutflow
+from ..output import Cutflow, Marked
 from ..util import atomic_path, write_atomic
 from .result import HISTOGRAMS, MANIFEST, RUN_ID, Result
 from .rundir import publish
 
-__all__ = ["histogram_path", "load_result", "write_result"]
+__all__ = ["MARKED", "histogram_path", "load_result", "write_result"]
+
+MARKED = "selected_events.json"
+"""The file of the events an analysis marked, in a result directory that has any."""
+_MARKED_FORMAT = "opencoffea-marked/1"
 
 
 # ---------------------------------------------------------------------------- writing
@@ -92,6 +101,11 @@ def _write_files(result: Result, directory: Path) -> None:
         path = directory / result.manifest["lumi_sections"][dataset]["file"]
         path.parent.mkdir(exist_ok=True)
         write_atomic(path, json.dumps(sections.to_golden_json()) + "\n")
+    if result.marked:
+        selections = {name: marked.to_json() for name, marked in sorted(result.marked.items())}
+        document = {"format": _MARKED_FORMAT, RUN_ID: result.manifest[RUN_ID]}
+        document["selections"] = selections
+        write_atomic(directory / MARKED, json.dumps(document, indent=1) + "\n")
     write_atomic(directory / MANIFEST, json.dumps(result.manifest, indent=2) + "\n")
 
 
@@ -177,7 +191,9 @@ def load_result(directory: str | Path) -> Result:
             for kind in ("normalised", "raw")
         }
     lumis = {ds: _read_lumis(directory / path) for ds, path in lumi_files.items()}
-    return Result(config, manifest, kinds["normalised"], kinds["raw"], cutflows, lumis, directory)
+    marked = _read_marked(directory, manifest) if (directory / MARKED).is_file() else {}
+    normalised, raw = kinds["normalised"], kinds["raw"]
+    return Result(config, manifest, normalised, raw, cutflows, lumis, directory, marked)
 
 
 def _check_same_run(
@@ -192,6 +208,25 @@ def _check_same_run(
             f"{stored or 'unknown'} and run {written or 'unknown'}): the directory mixes two "
             "results, or was written before results had a run id; run the analysis again"
         )
+
+
+def _read_marked(directory: Path, manifest: dict[str, Any]) -> dict[str, Marked]:
+    """The events marked, as :func:`write_result` wrote them (of this result's run only)."""
+    path = directory / MARKED
+    try:
+        document = json.loads(path.read_text())
+        if document["format"] != _MARKED_FORMAT:
+            raise ValueError(f"not of format {_MARKED_FORMAT!r}")
+        run_id = document[RUN_ID]
+        marked = {name: Marked.from_json(m) for name, m in document["selections"].items()}
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise ResultError(f"{path}: not the marked events of a result ({err})") from None
+    if run_id != manifest.get(RUN_ID):
+        raise ResultError(
+            f"{directory}: {MARKED} and {MANIFEST} do not belong together (run {run_id} and "
+            f"run {manifest.get(RUN_ID)}): the directory mixes two results; run the analysis again"
+        )
+    return marked
 
 
 def _cutflow(rows: list[dict[str, Any]]) -> Cutflow:
