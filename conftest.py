@@ -45,11 +45,15 @@ def sample_cache(tmp_path_factory: pytest.TempPathFactory):
 
 @pytest.fixture(scope="session")
 def higgs4l_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A written result of the offline H → 4ℓ demo (the examples of plots and results read it)."""
-    from opencoffea import load_config, run, write_result
+    """The offline H → 4ℓ demo written as ``opencoffea run`` writes it, plots included (the
+    examples of plots and results read it)."""
+    from opencoffea import load_config, run
+    from opencoffea.api import save
 
     result = run(load_config(ROOT / "configs" / "higgs4l_demo.yaml"), status=False)
-    return write_result(result, tmp_path_factory.mktemp("results") / "higgs4l_demo")
+    directory = tmp_path_factory.mktemp("results") / "higgs4l_demo"
+    save(result, directory)
+    return directory
 
 
 @pytest.fixture(autouse=True)
