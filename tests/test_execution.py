@@ -41,8 +41,8 @@ def clustered(tmp_path_factory) -> Path:
 def scan(path: Path, checksum: str | None = None):
     """The pre-pass of one file, on the iterative executor."""
     with executors(Execution(executor="iterative")) as backend:
-        loop = Loop(backend, "Reading file metadata", "file", status=False)
-        (scanned,) = prepass([InputFile("DY", str(path), checksum=checksum)], loop)
+        loop = Loop(backend, "Reading files", "file", status=False)
+        (scanned,) = prepass([InputFile("DY", str(path), checksum=checksum)], loop).scans
     return scanned
 
 

@@ -30,6 +30,7 @@ Example:
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -49,8 +50,8 @@ from .executors import executors
 from .loop import Loop
 from .openfiles import OPEN_FILES
 from .premade import premade_output
-from .prepass import prepass
-from .processing import check_accounting, notes, process
+from .prepass import FirstChunks, prepass
+from .processing import ChunkResult, check_accounting, chunk_function, notes, process
 
 __all__ = ["run"]
 
@@ -108,6 +109,7 @@ def run(
     sources = Sources(config, server, refresh, status=status)
     elapsed = 0.0  # reading and processing; starting and stopping workers is set-up
     resumed = 0
+    ran: set[Chunk] = set()  # chunks run by the pre-pass
     store: Checkpoint | None = None
     if with_events:
         processor = (processor_class or load_processor(config))(
@@ -120,6 +122,7 @@ def run(
             store = Checkpoint.open(checkpoint, key, settings.chunksize, resume=resume)
             settings = settings.model_copy(update={"chunksize": store.chunksize})
         files = [f for name in with_events for f in sources.files(name)]
+        reading: Loop | None = None
         events: Loop | None = None
         try:
             with executors(settings) as backend:
@@ -135,19 +138,54 @@ def run(
                     )
 
                 started = time.perf_counter()
-                scans = prepass(files, loop("Reading file metadata", "file"))
+                function = chunk_function(processor, settings.retries)
+                # Each file's first chunk with its scan (see .prepass), unless only some
+                # chunks are to run (--max-chunks) or some are kept from an earlier run.
+                first = (
+                    None
+                    if settings.max_chunks is not None or resume
+                    else FirstChunks(
+                        function,
+                        settings.chunksize,
+                        done=_keeper(store),
+                        data=frozenset(n for n in with_events if config.datasets[n].kind == "data"),
+                    )
+                )
+                reading = loop("Reading files", "file")
+                found = prepass(files, reading, first)
+                scans = found.scans
                 sources.check_kinds(
                     (s.record.dataset, s.record.info.path, s.record.info.is_data) for s in scans
                 )
                 chunks, unread = split(scans, settings.chunksize, settings.max_chunks)
-                remaining, output = store.completed(chunks) if store else (chunks, Output())
+                # (without resume, what the checkpoint holds is what this run has just kept)
+                remaining, output = (
+                    store.completed(chunks) if store and resume else (chunks, Output())
+                )
                 resumed = len(chunks) - len(remaining)
+                ran = {chunk for chunk, _ in found.first}
+                if not ran <= set(remaining):
+                    raise RuntimeError("internal error: a first chunk that is not the run's")
+                remaining = [chunk for chunk in remaining if chunk not in ran]
                 events = loop("Processing", "chunk")
                 done = store.save if store else None
-                output += process(remaining, processor, events, done=done, keep_going=keep_going)
+                output += process(
+                    remaining,
+                    processor,
+                    events,
+                    done=done,
+                    keep_going=keep_going,
+                    function=function,
+                    completed=found.first,
+                )
                 elapsed = time.perf_counter() - started
         except KeyboardInterrupt:
-            counts = f": {resumed + events.done} of {len(chunks)} chunks done" if events else ""
+            if events is not None:
+                counts = f": {resumed + len(ran) + events.done} of {len(chunks)} chunks done"
+            elif reading is not None:
+                counts = f": {reading.done} of {reading.total} files read, with their first chunk"
+            else:
+                counts = ""
             raise Interrupted(f"interrupted{counts}") from None
         finally:
             OPEN_FILES.close_all()  # those this process kept open (the iterative executor's)
@@ -177,6 +215,18 @@ def run(
         warnings=sources.warnings + (store.notes if store else []) + notes(output),
         corrections=corrections,
     )
+
+
+def _keeper(store: Checkpoint | None) -> Callable[[Chunk, Any], None] | None:
+    """What keeps a first chunk in the checkpoint as soon as it is back (invariant 7)."""
+    if store is None:
+        return None
+
+    def keep(chunk: Chunk, value: Any) -> None:
+        if isinstance(value, ChunkResult):
+            store.save(chunk, value.output)
+
+    return keep
 
 
 def _retried(notes: list[tuple[Chunk, str]]) -> tuple[RetriedChunk, ...]:

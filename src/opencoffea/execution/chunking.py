@@ -9,8 +9,6 @@ whole clusters, from about half to twice the chunksize. A cluster larger than th
 file written in one piece) is cut into chunks of ``chunksize`` entries from its start.
 
 Example:
-    >>> from opencoffea.events import FileInfo
-    >>> from opencoffea.results import FileRecord
     >>> info = FileInfo("dy.root", "Events", 2500, "nanoaod", "v9", False, "…")
     >>> one_cluster = FileScan(FileRecord("DY", info, None), clusters=(0, 2500))
     >>> chunks, unread = split([one_cluster], 1000, max_chunks=2)
@@ -30,9 +28,28 @@ from dataclasses import dataclass
 
 from ..chunks import ChunkRange
 from ..events import FileInfo
-from .prepass import FileScan
+from ..results import FileRecord
 
-__all__ = ["Chunk", "edges", "split"]
+__all__ = ["Chunk", "FileScan", "edges", "first_chunk", "split"]
+
+
+@dataclass(frozen=True)
+class FileScan:
+    """What the pre-pass learned of one file: its record, and where its clusters start.
+
+    ``clusters`` are the entries at which every branch of the events tree starts a new
+    basket (uproot's ``common_entry_offsets``), from 0 to the number of entries: a chunk
+    that ends elsewhere makes two chunks decompress the baskets it cuts.
+
+    Example:
+        >>> info = FileInfo("dy.root", "Events", 2500, "nanoaod", "v9", False, "…")
+        >>> scan = FileScan(FileRecord("DY", info, None), clusters=(0, 1000, 2500))
+        >>> scan.record.info.num_entries, scan.clusters[1]
+        (2500, 1000)
+    """
+
+    record: FileRecord
+    clusters: tuple[int, ...]
 
 
 @dataclass(frozen=True)
@@ -77,6 +94,21 @@ def split(
             taken[record.dataset] = taken.get(record.dataset, 0) + 1
             chunks.append(chunk)
     return chunks, unread
+
+
+def first_chunk(scan: FileScan, chunksize: int) -> Chunk | None:
+    """The first of the chunks :func:`split` makes of a file (None for a file without events).
+
+    Example:
+        >>> info = FileInfo("dy.root", "Events", 2500, "nanoaod", "v9", False, "…")
+        >>> scan = FileScan(FileRecord("DY", info, None), clusters=(0, 700, 1400, 2100, 2500))
+        >>> first_chunk(scan, 1000) == split([scan], 1000)[0][0]
+        True
+    """
+    cuts = edges(scan.clusters, scan.record.info.num_entries, chunksize)
+    if len(cuts) < 2:
+        return None
+    return Chunk(scan.record.dataset, scan.record.info, cuts[0], cuts[1])
 
 
 def edges(clusters: Sequence[int], entries: int, chunksize: int) -> list[int]:

@@ -5,21 +5,46 @@ milliseconds a chunk; chunks of one file mostly follow each other, so a handful 
 enough. Each process (the main one, each worker) has its own :data:`OPEN_FILES`; the
 pre-pass leaves a file open for the chunks of it that the same process gets next.
 
+An open NanoAOD file costs Python's cyclic garbage collector more than reading it does.
+uproot's metadata of a 2,656-branch tree is some 120,000 objects in reference cycles
+(each branch points to its tree, each base class to its object), and every full pass of
+the collector walks all of them, for each file kept open: 0.15 s a file a pass, a pass or
+two a file. So a file is opened with the collector paused, and its metadata is then
+*frozen* (:func:`gc.freeze`: left out of every pass) while it is open. Frozen cycles
+would never be collected, so closing a file takes its metadata apart (each uproot object's
+attributes cleared: the cycles broken, and reference counting frees it all). If that left
+most of it alive (an uproot release with references this does not know), the process
+falls back to one full pass, so memory is never lost. Per file: 0.39 s to open and read
+the tree, 0.09 s to take it apart, in place of 0.55–0.8 s with the collector walking it.
+
 Example:
     >>> files = OpenFiles(size=2)
-    >>> files.get(nano_dy) is files.get(nano_dy)  # opened once
+    >>> files.get(nano_dy, "Events") is files.get(nano_dy)  # opened once
     True
     >>> files.close_all()
 """
 
 from __future__ import annotations
 
+import contextlib
+import gc
+import weakref
 from collections import OrderedDict
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
-from ..events import open_file
+from ..events import EVENT_TREES, open_file
 
-__all__ = ["OPEN_FILES", "OpenFiles"]
+__all__ = ["OPEN_FILES", "OpenFiles", "dismantle"]
+
+
+@dataclass
+class _Open:
+    """An open file, and weak references to its objects (to check that closing frees them)."""
+
+    file: Any
+    watched: list[weakref.ref[Any]]
 
 
 class OpenFiles:
@@ -27,31 +52,112 @@ class OpenFiles:
 
     def __init__(self, size: int = 4) -> None:
         self.size = size
-        self._files: OrderedDict[str, Any] = OrderedDict()
+        self._files: OrderedDict[str, _Open] = OrderedDict()
 
-    def get(self, path: str) -> Any:
-        """The open file at ``path``, opened now if it is not open yet."""
+    def get(self, path: str, treename: str | None = None) -> Any:
+        """The open file at ``path``, opened now if it is not open yet.
+
+        A file opened now has its events tree's metadata read with it (``treename``, else
+        the first of :data:`~opencoffea.events.EVENT_TREES` it has), so that the
+        metadata is frozen with the file (see the module).
+        """
         if path in self._files:
             self._files.move_to_end(path)
-            return self._files[path]
-        # No array cache: each chunk reads its branches once, and NanoEvents keep what they
-        # read; uproot's cache (100 MB a file by default) would only hold arrays of chunks
-        # that are done, in every worker.
-        file = self._files[path] = open_file(path, array_cache=None)
+            return self._files[path].file
+        self._files[path] = _open(path, treename)
         while len(self._files) > self.size:
-            self._files.popitem(last=False)[1].close()
-        return file
+            _close(self._files.popitem(last=False)[1])
+        return self._files[path].file
 
     def discard(self, path: str) -> None:
         """Close ``path`` if it is open (after an error: the next use opens it afresh)."""
-        file = self._files.pop(path, None)
-        if file is not None:
-            file.close()
+        opened = self._files.pop(path, None)
+        if opened is not None:
+            _close(opened)
 
     def close_all(self) -> None:
         """Close every file this process keeps open."""
         while self._files:
-            self._files.popitem()[1].close()
+            _close(self._files.popitem()[1])
+
+
+def _open(path: str, treename: str | None) -> _Open:
+    # What is garbage now is collected first, or it would be frozen for good with the file.
+    gc.collect()
+    with _collector_paused():
+        # No array cache: each chunk reads its branches once, and NanoEvents keep what
+        # they read; uproot's cache (100 MB a file by default) would only hold arrays of
+        # chunks that are done, in every worker.
+        file = open_file(path, array_cache=None)
+        for name in (treename,) if treename else EVENT_TREES:
+            with contextlib.suppress(Exception):  # describe() names a missing tree
+                file[name]  # read into uproot's object cache, which the chunks use
+                break
+        gc.freeze()
+    return _Open(file, [weakref.ref(model) for model in _models(file)])
+
+
+def _close(opened: _Open) -> None:
+    models = _models(opened.file)
+    opened.file.close()
+    opened.file.file.object_cache.clear()
+    while models:  # each one let go as it is taken apart, for the check below
+        dismantle(models.pop())
+    if any(reference() is not None for reference in opened.watched):
+        # Still alive, held by cycles this module does not know: one full pass over
+        # everything, then what lives is frozen again.
+        gc.unfreeze()
+        gc.collect()
+        gc.freeze()
+
+
+def _models(file: Any) -> list[Any]:
+    """The uproot objects read from ``file`` (its trees): what uproot's object cache holds."""
+    from uproot.model import Model
+
+    return [value for value in file.file.object_cache.values() if isinstance(value, Model)]
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def dismantle(model: Any) -> None:
+    """Clear the attributes of an uproot object and of every uproot object under it.
+
+    Their reference cycles (branch → tree, base class → object) are broken, so reference
+    counting frees them, without a pass of the garbage collector. Only for objects of a
+    closed file that nothing will use again.
+
+    Example:
+        >>> import uproot
+        >>> file = uproot.open(nano_dy)
+        >>> tree = file["Events"]
+        >>> file.close()
+        >>> dismantle(tree)
+        >>> vars(tree)
+        {}
+    """
+    from uproot.model import Model
+
+    stack = [model]
+    while stack:
+        attributes = stack.pop().__dict__
+        for value in attributes.values():
+            if isinstance(value, Model):
+                stack.append(value)
+            elif isinstance(value, list | tuple):
+                stack.extend(item for item in value if isinstance(item, Model))
+            elif isinstance(value, dict):
+                stack.extend(item for item in value.values() if isinstance(item, Model))
+        attributes.clear()
 
 
 OPEN_FILES = OpenFiles()

@@ -21,10 +21,12 @@ Example:
 from __future__ import annotations
 
 import hashlib
+import itertools
 import linecache
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import cloudpickle
 
@@ -38,7 +40,14 @@ from .failures import Where, backoff, describe, short_traceback, transient, wher
 from .loop import Crashed, Loop, Raised
 from .openfiles import OPEN_FILES
 
-__all__ = ["EARLY_STOP", "ChunkResult", "check_accounting", "notes", "process"]
+__all__ = [
+    "EARLY_STOP",
+    "ChunkResult",
+    "check_accounting",
+    "chunk_function",
+    "notes",
+    "process",
+]
 
 EARLY_STOP = 3
 """The first chunks of a run that, all failing at the same place, stop it (see module)."""
@@ -51,17 +60,25 @@ def process(
     *,
     done: Callable[[Chunk, Output], None] | None = None,
     keep_going: bool = False,
+    function: Callable[[Chunk], Any] | None = None,
+    completed: Iterable[tuple[Chunk, Any]] = (),
 ) -> Output:
     """The merged output of every chunk; a run-stopping error is raised here, as itself.
 
+    ``function`` is the chunk function (:func:`chunk_function` of the processor, unless
+    given); ``completed`` are chunks it has already run, with what it gave back (the
+    pre-pass's first chunks), taken first as if the loop had run them (but not given to
+    ``done``: whoever ran them has).
     ``done(chunk, output)`` is called in the driver for each chunk as it completes, failed
     ones too (their output holds the failure record). The read errors each chunk retried
     are noted in ``loop.retried``.
     """
-    function = _ChunkFunction(cloudpickle.dumps(processor), loop.retries)
+    function = function or chunk_function(processor, loop.retries)
+    completed = list(completed)
     total = processor.new_output()
     first: list[Where | None] | None = []  # where the first chunks failed, while none succeeded
-    for chunk, result in loop.results(chunks, function):
+    results = itertools.chain(completed, loop.results(chunks, function))
+    for seen, (chunk, result) in enumerate(results, start=1):
         output, failed_at = _output_of(chunk, result, processor)
         for reason in result.retried if isinstance(result, ChunkResult) else ():
             loop.note_retry(chunk, reason)
@@ -73,13 +90,31 @@ def process(
             first = [*first, failed_at] if output.failures else None
         if first is not None and len(first) == EARLY_STOP:
             place = _same_bug(first)
-            if place is not None and not keep_going and loop.done < len(chunks):
+            if place is not None and not keep_going and seen < len(completed) + len(chunks):
                 raise ProcessorError(_stopped_early(place, output.failures[0]))
             first = None
         total = total + output
-        if done is not None:
+        if done is not None and seen > len(completed):
             done(chunk, output)
     return total
+
+
+def chunk_function(processor: Processor, retries: int) -> Callable[[Chunk], ChunkResult]:
+    """The function that runs a chunk through ``processor`` in any process, retrying a
+    read error that passes at most ``retries`` times.
+
+    The processor travels as bytes (cloudpickle, so that a class defined in a notebook
+    travels too) and is unpickled once per process.
+
+    Example:
+        >>> from opencoffea import load_config
+        >>> from opencoffea.processor import load_processor
+        >>> config = load_config("configs/dimuon_demo.yaml")
+        >>> function = chunk_function(load_processor(config)(config), retries=3)
+        >>> function.retries
+        3
+    """
+    return _ChunkFunction(cloudpickle.dumps(processor), retries)
 
 
 def _output_of(
@@ -171,7 +206,7 @@ class _ChunkFunction:
         info = chunk.info
         try:
             events = events_from(
-                OPEN_FILES.get(info.path),
+                OPEN_FILES.get(info.path, info.treename),
                 info,
                 entry_start=chunk.entry_start,
                 entry_stop=chunk.entry_stop,
