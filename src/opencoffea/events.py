@@ -110,10 +110,25 @@ def open_file(path: str, **uproot_options: Any) -> uproot.ReadOnlyDirectory:
         opencoffea.errors.InputFileError: .../notes.txt: is not a ROOT file
         (it starts with b'Some') (an HTML page or text here usually means a failed download: ...)
     """
+    if _is_local(path):
+        # Mapped into memory: a branch's read is a slice, where uproot's default source for
+        # every path (fsspec) hands each read to a thread of its own and waits for it:
+        # 0.3 ms a branch a chunk, 2-3 % of a dimuon analysis at chunks of 100k.
+        uproot_options.setdefault("handler", uproot.source.file.MemmapSource)
     with read_errors_as_input_errors(path):
         file = uproot.open(path, **uproot_options)
         _check_complete(file, path)
     return file
+
+
+def _is_local(path: str) -> bool:
+    """A path on this machine's file system, not a URL (``file://`` ones left to uproot).
+
+    Example:
+        >>> _is_local("/data/nano.root"), _is_local("root://eospublic.cern.ch//eos/a.root")
+        (True, False)
+    """
+    return "://" not in str(path)
 
 
 def _remote_errors() -> tuple[type[BaseException], ...]:

@@ -32,6 +32,8 @@ from typing import Any
 import loky
 from loky.process_executor import BrokenProcessPool
 
+from .allocator import tune_allocator
+
 __all__ = [
     "Backend",
     "InProcess",
@@ -221,7 +223,8 @@ def warm(pause: float = 0.0) -> int:
     """Import what a chunk needs (once a process), pause, and tell the process's id.
 
     What the imports made lives as long as the worker, and is frozen out of the garbage
-    collector's full passes (see :func:`kept_from_collector`).
+    collector's full passes (see :func:`kept_from_collector`); the C allocator is set for
+    chunks (:func:`~.allocator.tune_allocator`).
 
     Example:
         >>> warm() == os.getpid()  # in a worker: the pool counts its processes so
@@ -229,6 +232,7 @@ def warm(pause: float = 0.0) -> int:
         >>> gc.unfreeze()  # (this process is not a worker)
     """
     importlib.import_module(_CHUNK_MODULE)
+    tune_allocator()
     gc.freeze()
     time.sleep(pause)
     return os.getpid()

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from ..config import Execution
+from .allocator import tune_allocator
 from .backends import Backend, InProcess, Pool, kept_from_collector
 from .daskworkers import dask_workers
 from .loop import Loop
@@ -37,6 +38,7 @@ def executors(settings: Execution) -> Iterator[Backend]:
     is the same afterwards as before, whatever the executor.
     """
     if settings.executor == "iterative":
+        tune_allocator()
         with kept_from_collector():
             yield InProcess()
     elif settings.executor == "futures":
