@@ -111,10 +111,13 @@ def open_file(path: str, **uproot_options: Any) -> uproot.ReadOnlyDirectory:
         (it starts with b'Some') (an HTML page or text here usually means a failed download: ...)
     """
     if _is_local(path):
-        # Mapped into memory: a branch's read is a slice, where uproot's default source for
-        # every path (fsspec) hands each read to a thread of its own and waits for it:
-        # 0.3 ms a branch a chunk, 2-3 % of a dimuon analysis at chunks of 100k.
-        uproot_options.setdefault("handler", uproot.source.file.MemmapSource)
+        # Read in this thread, with plain reads: uproot's default source for every path
+        # (fsspec) hands each branch's read to a thread of its own and waits for it, 0.3 ms
+        # a branch a chunk (2-3 % of the dimuon analysis at chunks of 100k). Not mapped
+        # into memory (uproot's MemmapSource, as fast): the pages of a mapped file count
+        # in the process's RSS, by which dask and batch systems stop workers.
+        uproot_options.setdefault("handler", uproot.source.file.MultithreadedFileSource)
+        uproot_options.setdefault("use_threads", False)
     with read_errors_as_input_errors(path):
         file = uproot.open(path, **uproot_options)
         _check_complete(file, path)
