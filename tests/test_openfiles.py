@@ -5,7 +5,7 @@ An open NanoAOD file's metadata is some 120,000 objects in reference cycles; the
 loop freezes them while the file is open and takes them apart when it closes it
 (``execution/openfiles.py``). What must hold: a closed file leaves nothing behind, even
 when taking it apart does not break every cycle, and a run of more files than a process
-keeps open reads each file's tree once (the pre-pass runs each file's first chunk).
+keeps open reads each file's tree once (the pre-pass runs each file that is one chunk).
 """
 
 from __future__ import annotations
@@ -20,8 +20,14 @@ import uproot
 from uproot.model import Model
 
 from opencoffea import run
+from opencoffea.config import Execution
+from opencoffea.datasets.fileset import InputFile
 from opencoffea.execution import openfiles
+from opencoffea.execution.chunking import Chunk
+from opencoffea.execution.executors import executors
+from opencoffea.execution.loop import Loop
 from opencoffea.execution.openfiles import OpenFiles
+from opencoffea.execution.prepass import SmallFiles, prepass
 
 from .conftest import real_file
 from .helpers import assert_same_histograms, config_of
@@ -106,7 +112,7 @@ def test_a_dataset_of_more_files_than_kept_open_reads_each_tree_once(tmp_path, m
     assert sorted(opened) == sorted(Path(c).name for c in copies)  # each once: 7 > 4 kept open
     assert result.events_processed == 7 * 40
 
-    # The same histograms as chunks that each open their file afresh (no first chunks in the
+    # The same histograms as chunks that each open their file afresh (no chunks in the
     # pre-pass when only some chunks are to run), and as smaller chunks.
     opened.clear()
     again = run(config, executor="iterative", status=False, max_chunks=100)
@@ -114,3 +120,22 @@ def test_a_dataset_of_more_files_than_kept_open_reads_each_tree_once(tmp_path, m
     assert_same_histograms(result.raw, again.raw)
     smaller = run(config, executor="iterative", status=False, chunksize=7)
     assert_same_histograms(result.raw, smaller.raw)
+
+
+def test_the_prepass_processes_a_file_that_is_one_chunk_and_only_scans_a_larger_one(tmp_path):
+    # A larger file's chunks are left to the event loop, shared among the workers: its
+    # first chunk in the pre-pass would leave the others idle meanwhile.
+    small, large = (shutil.copy(real_file("nanoaod", "nano_dy.root"), tmp_path / n) for n in "ab")
+    files = [InputFile("DY", str(small)), InputFile("DY", str(large))]
+    ran: list[Chunk] = []
+    with executors(Execution(executor="iterative")) as backend:
+        loop = Loop(backend, "Reading files", "file", status=False)
+        found = prepass(files[:1], loop, SmallFiles(lambda c: c.events, 40, done=kept(ran)))
+        assert [(c.info.path, value) for c, value in found.processed] == [(str(small), 40)]
+        assert ran == [found.processed[0][0]]  # kept as it came back
+        found = prepass(files[1:], loop, SmallFiles(lambda c: c.events, 10))  # 4 chunks
+    assert found.processed == [] and found.scans[0].record.info.num_entries == 40
+
+
+def kept(into: list[Chunk]):
+    return lambda chunk, value: into.append(chunk)

@@ -312,7 +312,7 @@ def test_files_not_of_their_datasets_kind_stop_the_run_before_any_chunk_of_them(
         + f" (it has {'' if kind == 'data' else 'no '}generator weights); correct its kind: "
         "or its files"
     )
-    # (the pre-pass runs the first chunk of each file it scans, if the file is of its kind)
+    # (the pre-pass runs each file it scans that is one chunk, if the file is of its kind)
     assert chunks_started(markers, of=path) == 0
 
 

@@ -50,7 +50,7 @@ from .executors import executors
 from .loop import Loop
 from .openfiles import OPEN_FILES
 from .premade import premade_output
-from .prepass import FirstChunks, prepass
+from .prepass import SmallFiles, prepass
 from .processing import ChunkResult, check_accounting, chunk_function, notes, process
 
 __all__ = ["run"]
@@ -109,7 +109,7 @@ def run(
     sources = Sources(config, server, refresh, status=status)
     elapsed = 0.0  # reading and processing; starting and stopping workers is set-up
     resumed = 0
-    ran: set[Chunk] = set()  # chunks run by the pre-pass
+    ran: set[Chunk] = set()  # chunks the pre-pass ran
     store: Checkpoint | None = None
     if with_events:
         processor = (processor_class or load_processor(config))(
@@ -139,12 +139,12 @@ def run(
 
                 started = time.perf_counter()
                 function = chunk_function(processor, settings.retries)
-                # Each file's first chunk with its scan (see .prepass), unless only some
-                # chunks are to run (--max-chunks) or some are kept from an earlier run.
-                first = (
+                # A file that is one chunk processed with its scan (see .prepass), unless
+                # only some chunks are to run (--max-chunks) or some are kept from before.
+                small = (
                     None
                     if settings.max_chunks is not None or resume
-                    else FirstChunks(
+                    else SmallFiles(
                         function,
                         settings.chunksize,
                         done=_keeper(store),
@@ -152,7 +152,7 @@ def run(
                     )
                 )
                 reading = loop("Reading files", "file")
-                found = prepass(files, reading, first)
+                found = prepass(files, reading, small)
                 scans = found.scans
                 sources.check_kinds(
                     (s.record.dataset, s.record.info.path, s.record.info.is_data) for s in scans
@@ -163,9 +163,9 @@ def run(
                     store.completed(chunks) if store and resume else (chunks, Output())
                 )
                 resumed = len(chunks) - len(remaining)
-                ran = {chunk for chunk, _ in found.first}
+                ran = {chunk for chunk, _ in found.processed}
                 if not ran <= set(remaining):
-                    raise RuntimeError("internal error: a first chunk that is not the run's")
+                    raise RuntimeError("internal error: the pre-pass ran a chunk not the run's")
                 remaining = [chunk for chunk in remaining if chunk not in ran]
                 events = loop("Processing", "chunk")
                 done = store.save if store else None
@@ -176,14 +176,14 @@ def run(
                     done=done,
                     keep_going=keep_going,
                     function=function,
-                    completed=found.first,
+                    completed=found.processed,
                 )
                 elapsed = time.perf_counter() - started
         except KeyboardInterrupt:
             if events is not None:
                 counts = f": {resumed + len(ran) + events.done} of {len(chunks)} chunks done"
             elif reading is not None:
-                counts = f": {reading.done} of {reading.total} files read, with their first chunk"
+                counts = f": {reading.done} of {reading.total} files read"
             else:
                 counts = ""
             raise Interrupted(f"interrupted{counts}") from None
@@ -218,7 +218,8 @@ def run(
 
 
 def _keeper(store: Checkpoint | None) -> Callable[[Chunk, Any], None] | None:
-    """What keeps a first chunk in the checkpoint as soon as it is back (invariant 7)."""
+    """What keeps a chunk the pre-pass ran in the checkpoint as soon as it is back
+    (invariant 7)."""
     if store is None:
         return None
 

@@ -67,7 +67,7 @@ def process(
 
     ``function`` is the chunk function (:func:`chunk_function` of the processor, unless
     given); ``completed`` are chunks it has already run, with what it gave back (the
-    pre-pass's first chunks), taken first as if the loop had run them (but not given to
+    pre-pass's files of one chunk), taken first as if the loop had run them (but not given to
     ``done``: whoever ran them has).
     ``done(chunk, output)`` is called in the driver for each chunk as it completes, failed
     ones too (their output holds the failure record). The read errors each chunk retried
