@@ -16,16 +16,14 @@ Example:
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Iterator
 
 from ..config import Execution
 from .allocator import tune_allocator
 from .backends import Backend, InProcess, Pool, kept_from_collector
 from .daskworkers import dask_workers
-from .loop import Loop
 
-__all__ = ["call", "executors"]
+__all__ = ["executors"]
 
 
 @contextlib.contextmanager
@@ -53,14 +51,3 @@ def executors(settings: Execution) -> Iterator[Backend]:
     else:
         with dask_workers(settings) as backend:
             yield backend
-
-
-def call(executor: Loop, items: list[Any], function: Callable[[Any], Any], empty: Any) -> Any:
-    """Every item through ``function`` on ``executor``, added up from ``empty``.
-
-    Example:
-        >>> with executors(Execution(executor="iterative")) as backend:
-        ...     call(Loop(backend, "Measuring", "number", status=False), [-1, 2], abs, 0)
-        3
-    """
-    return executor(items, function, empty)

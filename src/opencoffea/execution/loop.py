@@ -22,7 +22,7 @@ Example:
     >>> from opencoffea.execution.executors import executors
     >>> with executors(Execution(executor="iterative")) as backend:
     ...     loop = Loop(backend, "Measuring", "number", status=False)
-    ...     loop([-1, 2, -3], abs, 0)
+    ...     sum(value for _, value in loop.results([-1, 2, -3], abs))
     6
 """
 
@@ -97,24 +97,6 @@ class Loop:
         self.retried: list[tuple[Any, str]] = []
         self.done = 0
         self.total = 0
-
-    def __call__(self, items: list[Any], function: Callable[[Any], Any], empty: Any) -> Any:
-        """``function`` of every item, added up (``empty +`` each result, as it comes).
-
-        A task given up or raising stops it: this is for steps without records of failure
-        (the pre-pass, whose function returns its errors as values).
-        """
-        total = empty
-        for item, value in self.results(items, function):
-            if isinstance(value, Crashed):
-                raise OpenCoffeaError(
-                    f"{self.description}: the worker process died each of the {value.runs} "
-                    f"times it ran one {self.unit} ({value.reason}): {item!r}"
-                )
-            if isinstance(value, Raised):
-                raise value.error
-            total = total + value
-        return total
 
     def note_retry(self, item: Any, reason: str) -> None:
         """Record that ``item`` ran again, and why.
