@@ -139,3 +139,32 @@ def test_the_prepass_processes_a_file_that_is_one_chunk_and_only_scans_a_larger_
 
 def kept(into: list[Chunk]):
     return lambda chunk, value: into.append(chunk)
+
+
+def test_what_was_frozen_with_the_files_and_died_in_a_cycle_is_reclaimed(
+    frozen_state, tmp_path, monkeypatch
+):
+    # Freezing a file freezes whatever else lives then: a cycle that dies later would stay
+    # in the permanent generation, but for the full pass every RECLAIM_EVERY closed files.
+    monkeypatch.setattr(openfiles, "RECLAIM_EVERY", 3)
+    paths = [
+        shutil.copy(real_file("nanoaod", "nano_dy.root"), tmp_path / f"{i}.root") for i in "ab"
+    ]
+    files = OpenFiles(size=1)
+
+    class Node:
+        pass
+
+    cycle = Node()
+    cycle.me = cycle
+    alive = weakref.ref(cycle)
+    files.get(str(paths[0]))  # frozen with the first file
+    del cycle
+    gc.collect()
+    assert alive() is not None  # frozen: no pass sees it
+    files.get(str(paths[1]))  # closes the first: 1 closed
+    files.get(str(paths[0]))  # 2
+    assert alive() is not None
+    files.get(str(paths[1]))  # 3: the full pass
+    assert alive() is None
+    files.close_all()
