@@ -23,6 +23,7 @@ from opencoffea import run
 from opencoffea.config import Execution
 from opencoffea.datasets.fileset import InputFile
 from opencoffea.execution import openfiles
+from opencoffea.execution.checkpoint import kept
 from opencoffea.execution.chunking import Chunk
 from opencoffea.execution.executors import executors
 from opencoffea.execution.loop import Loop
@@ -130,14 +131,14 @@ def test_the_prepass_processes_a_file_that_is_one_chunk_and_only_scans_a_larger_
     ran: list[Chunk] = []
     with executors(Execution(executor="iterative")) as backend:
         loop = Loop(backend, "Reading files", "file", status=False)
-        found = prepass(files[:1], loop, SmallFiles(lambda c: c.events, 40, done=kept(ran)))
+        found = prepass(files[:1], loop, SmallFiles(lambda c: c.events, 40, done=appended_to(ran)))
         assert [(c.info.path, value) for c, value in found.processed] == [(str(small), 40)]
         assert ran == [found.processed[0][0]]  # kept as it came back
         found = prepass(files[1:], loop, SmallFiles(lambda c: c.events, 10))  # 4 chunks
     assert found.processed == [] and found.scans[0].record.info.num_entries == 40
 
 
-def kept(into: list[Chunk]):
+def appended_to(into: list[Chunk]):
     return lambda chunk, value: into.append(chunk)
 
 
@@ -168,3 +169,17 @@ def test_what_was_frozen_with_the_files_and_died_in_a_cycle_is_reclaimed(
     files.get(str(paths[1]))  # 3: the full pass
     assert alive() is None
     files.close_all()
+
+
+def test_a_file_processed_by_the_prepass_is_kept_in_the_checkpoint_and_resumes(tmp_path):
+    # Invariant 7: the pre-pass's chunk is kept as it comes back, like the event loop's.
+    source = real_file("nanoaod", "nano_dy.root")
+    copies = [str(shutil.copy(source, tmp_path / f"dy_{i}.root")) for i in range(2)]
+    datasets = {"DY": {"files": copies, "kind": "mc", "xsec": 1.0}}
+    config = config_of(tmp_path, datasets=datasets, code=FEW_BRANCHES)
+    where = tmp_path / "checkpoint"
+    first = run(config, executor="iterative", status=False, checkpoint=where)
+    assert kept(where) == 2  # both files, each one chunk, processed in the pre-pass
+    again = run(config, executor="iterative", status=False, checkpoint=where, resume=True)
+    assert again.execution.resumed == 2
+    assert_same_histograms(first.raw, again.raw)

@@ -238,7 +238,9 @@ class Checkpoint:
             ) from None
 
     def _path(self, chunk: Chunk) -> Path:
-        name = f"{chunk.dataset}.{chunk.info.uuid}.{chunk.entry_start}-{chunk.entry_stop}"
+        # the path's digest too: copies of a file (one UUID) in a dataset are kept apart
+        where = _digest(chunk.info.path)[:8]
+        name = f"{chunk.dataset}.{chunk.info.uuid}.{where}.{chunk.entry_start}-{chunk.entry_stop}"
         return self.directory / f"{name}.{self.key.digest[:12]}{_CHUNK}"
 
     def _kept(self, chunk: Chunk) -> Output | None:
